@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+// The intake bundle of INTAKE.md. Fields a gate checks are optional here: their absence is a
+// gate failure reported in the packet, not a schema error.
+
+export const handoffTriggers = ['deal_closed', 'project_accepted', 'pre_kickoff_planning'] as const;
+export const HandoffTrigger = z.enum(handoffTriggers);
+
+export const documentKinds = [
+  'agreement', 'sow', 'proposal', 'call_notes', 'email', 'crm_note', 'intake_form', 'other',
+] as const;
+export const DocumentKind = z.enum(documentKinds);
+export type DocumentKind = z.infer<typeof DocumentKind>;
+
+/** Kinds whose text is contractual: only these can back a contract fact or a sold-scope item. */
+export const contractKinds: readonly DocumentKind[] = ['agreement', 'sow', 'proposal'];
+
+const id = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, 'letters, digits and . _ : @ - only');
+
+export const Person = z.object({
+  id,
+  name: z.string().trim().min(1).max(200),
+  email: z.email().max(320),
+});
+export type Person = z.infer<typeof Person>;
+
+export const Owners = z.object({
+  handoffOwner: Person.nullish(),
+  sales: Person.nullish(),
+  implementation: Person.nullish(),
+  /** Who hears about reviews that go stale; defaults to the handoff owner. */
+  escalation: Person.nullish(),
+});
+export type Owners = z.infer<typeof Owners>;
+
+export const Stakeholder = z.object({
+  name: z.string().trim().min(1).max(200),
+  title: z.string().max(200).optional(),
+  side: z.enum(['buyer', 'vendor', 'partner']),
+  role: z.string().trim().min(1).max(100),
+});
+export type Stakeholder = z.infer<typeof Stakeholder>;
+
+export const EvidenceDocument = z.object({
+  id,
+  kind: DocumentKind,
+  title: z.string().max(300).optional(),
+  capturedAt: z.iso.datetime({ offset: true }),
+  text: z.string().min(1).max(200_000),
+});
+export type EvidenceDocument = z.infer<typeof EvidenceDocument>;
+
+export const CrmFacts = z.object({
+  amount: z.number().nonnegative().max(1e12).optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. USD').optional(),
+  products: z.array(z.string().trim().min(1).max(200)).max(50).optional(),
+  termMonths: z.number().int().positive().max(240).optional(),
+});
+export type CrmFacts = z.infer<typeof CrmFacts>;
+
+export const IntakeBundle = z
+  .object({
+    dealId: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (max 64)'),
+    trigger: HandoffTrigger,
+    customer: z.object({ name: z.string().trim().min(1).max(200), segment: z.string().max(100).optional() }),
+    closedAt: z.iso.datetime({ offset: true }).optional(),
+    kickoffTarget: z.iso.date().optional(),
+    systemOfRecord: z.object({ system: z.string().trim().min(1).max(100), recordId: z.string().trim().min(1).max(200) }).optional(),
+    owners: Owners.default({}),
+    stakeholders: z.array(Stakeholder).max(100).default([]),
+    crm: CrmFacts.optional(),
+    documents: z.array(EvidenceDocument).max(50),
+    successCriteria: z.array(z.string().trim().min(1).max(1000)).max(50).optional(),
+    notSold: z.array(z.string().trim().min(1).max(1000)).max(50).optional(),
+  })
+  .superRefine((bundle, ctx) => {
+    const seen = new Set<string>();
+    bundle.documents.forEach((doc, i) => {
+      if (seen.has(doc.id)) ctx.addIssue({ code: 'custom', path: ['documents', i, 'id'], message: `duplicate document id "${doc.id}"` });
+      seen.add(doc.id);
+    });
+  });
+/** A parsed bundle (defaults applied). */
+export type IntakeBundle = z.infer<typeof IntakeBundle>;
+/** What a client sends (defaults not yet applied). */
+export type IntakeBundleInput = z.input<typeof IntakeBundle>;
+
+/** The workflow id of a deal's handoff: one live handoff per deal. */
+export const handoffIdFor = (dealId: string): string => `handoff-${dealId}`;
