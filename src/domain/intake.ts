@@ -77,6 +77,8 @@ export const IntakeBundle = z
     const seen = new Set<string>();
     bundle.documents.forEach((doc, i) => {
       if (seen.has(doc.id)) ctx.addIssue({ code: 'custom', path: ['documents', i, 'id'], message: `duplicate document id "${doc.id}"` });
+      // "crm" names the virtual document rendered from the deal record (see crm-document.ts).
+      if (doc.id === 'crm') ctx.addIssue({ code: 'custom', path: ['documents', i, 'id'], message: 'document id "crm" is reserved for the CRM deal record' });
       seen.add(doc.id);
     });
   });

@@ -1,0 +1,98 @@
+import { dependencyMentions } from './dependencies';
+import { cite, type AnalyzedDocument, type EvidenceSentence } from './evidence';
+import { dateFactOf, extractAmount, extractDates, extractQuantities, extractTermMonths, formatAmount } from './facts';
+import type { IntakeBundle } from './intake';
+import type { GateFailure } from './packet';
+
+// Two sources that disagree on something the delivery depends on: amount, term, kickoff or go-live
+// date, counted deliverables, or who provides data or access. Both sources are cited.
+
+interface Claim {
+  fact: string;
+  label: string;
+  field: string;
+  value: string;
+  display: string;
+  sentence: EvidenceSentence;
+}
+
+const SOURCE_PRIORITY: Record<string, number> = { agreement: 0, sow: 1, crm: 2, proposal: 3 };
+const priority = (c: Claim): number =>
+  c.sentence.documentId === 'crm' ? SOURCE_PRIORITY.crm : SOURCE_PRIORITY[c.sentence.kind] ?? 4;
+
+export function findContradictions(docs: AnalyzedDocument[], bundle: IntakeBundle): GateFailure[] {
+  const claims = [...factClaims(docs), ...ownerClaims(docs, bundle)];
+  const byFact = new Map<string, Claim[]>();
+  for (const claim of claims) byFact.set(claim.fact, [...(byFact.get(claim.fact) ?? []), claim]);
+  const failures: GateFailure[] = [];
+  for (const group of byFact.values()) failures.push(...disagreements(group));
+  return failures;
+}
+
+function disagreements(claims: Claim[]): GateFailure[] {
+  const sorted = [...claims].sort((a, b) => priority(a) - priority(b));
+  const reference = sorted[0];
+  const reported = new Set<string>();
+  const failures: GateFailure[] = [];
+  for (const other of sorted.slice(1)) {
+    if (other.value === reference.value || other.sentence.documentId === reference.sentence.documentId) continue;
+    const key = `${other.sentence.documentId}:${other.value}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
+    failures.push({
+      code: 'contradiction',
+      field: reference.field,
+      documentId: other.sentence.documentId,
+      detail: `The ${reference.label} differs: "${reference.sentence.documentId}" says ${reference.display}, "${other.sentence.documentId}" says ${other.display}.`,
+      sources: [cite(reference.sentence), cite(other.sentence)],
+    });
+  }
+  return failures;
+}
+
+// Proposals are drafts of the deal: their numbers only count when no agreement or SOW states the deal.
+function factClaims(docs: AnalyzedDocument[]): Claim[] {
+  const hasSignedTerms = docs.some((d) => d.doc.kind === 'agreement' || d.doc.kind === 'sow');
+  const claims: Claim[] = [];
+  for (const doc of docs) {
+    const firstPerFact = new Set<string>();
+    const add = (claim: Claim): void => {
+      if (firstPerFact.has(claim.fact)) return;
+      firstPerFact.add(claim.fact);
+      claims.push(claim);
+    };
+    const countsMoney = !(hasSignedTerms && doc.doc.kind === 'proposal');
+    for (const sentence of doc.sentences) {
+      const amount = countsMoney ? extractAmount(sentence.text) : undefined;
+      if (amount) add({ fact: 'amount', label: 'amount', field: 'crm.amount', value: String(amount.value), display: formatAmount(amount), sentence });
+      const term = countsMoney ? extractTermMonths(sentence.text) : undefined;
+      if (term) add({ fact: 'term', label: 'term', field: 'crm.termMonths', value: String(term), display: `${term} months`, sentence });
+      const dateFact = dateFactOf(sentence.text);
+      const date = dateFact ? extractDates(sentence.text, sentence.capturedAt)[0] : undefined;
+      if (dateFact && date) {
+        const label = dateFact === 'go_live' ? 'go-live date' : 'kickoff date';
+        add({ fact: dateFact, label, field: dateFact === 'kickoff' ? 'kickoffTarget' : 'documents', value: date, display: date, sentence });
+      }
+      if (doc.contract && !doc.crm) {
+        for (const q of extractQuantities(sentence.text)) {
+          if (q.ceiling) continue;
+          add({ fact: `quantity:${q.thing}`, label: `number of ${q.thing}s`, field: 'documents', value: String(q.count), display: `${q.count}`, sentence });
+        }
+      }
+    }
+  }
+  return claims;
+}
+
+function ownerClaims(docs: AnalyzedDocument[], bundle: IntakeBundle): Claim[] {
+  return dependencyMentions(docs, bundle)
+    .filter((m) => m.owner !== 'unassigned' && m.topic !== 'obligation')
+    .map((m) => ({
+      fact: `owner:${m.topic}`,
+      label: m.topic === 'data' ? 'party who provides the data' : 'party who provides access',
+      field: 'documents',
+      value: m.owner,
+      display: `the ${m.owner === 'buyer' ? 'customer' : 'vendor'} does it`,
+      sentence: m.sentence,
+    }));
+}

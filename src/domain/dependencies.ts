@@ -1,0 +1,74 @@
+import type { AnalyzedDocument, EvidenceSentence, Side } from './evidence';
+import type { IntakeBundle } from './intake';
+
+// Who provides what: the customer's data, access to its systems, and other obligations a contract
+// puts on one side. A dependency nobody is clearly assigned to is where handoffs go wrong.
+
+export type DependencyTopic = 'data' | 'access' | 'obligation';
+export type Assignee = 'buyer' | 'vendor' | 'unassigned';
+
+export interface DependencyMention {
+  topic: DependencyTopic;
+  owner: Assignee;
+  /** "together", "sort out", "TBD": words that leave the owner open on purpose or by accident. */
+  vague: boolean;
+  sentence: EvidenceSentence;
+}
+
+const DATA = /\b(data|exports?|extracts?|extraction|files?|feeds?|records|history|historical)\b/i;
+const DATA_ACTION = /\b(provid\w*|pull\w*|extract\w*|export\w*|send\w*|deliver\w*|handl\w*|upload\w*|shar\w+|suppl\w+|prepar\w+|get(?:ting)?\b.{0,40}\bout\b|granted)\b/i;
+const ACCESS = /\b(access|credentials|vpn|sso|single sign-on|admin rights|sandbox|permissions|service accounts?)\b/i;
+const ACCESS_ACTION = /\b(provid\w*|grant\w*|give|giving|set(?:ting)? up|configur\w*|creat\w*|issu\w*|enabl\w*)\b/i;
+const OBLIGATION = /\b(customer|client|buyer)(?:'s)?\s+(?:\w+\s+)?(?:will|shall|must|agrees to|is responsible for)\s+(?:provide|supply|make available|assign|deliver|grant|ensure)\b/i;
+
+const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bboth (?:parties|sides|teams)\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\btbd\b|\bto be (?:determined|agreed|confirmed)\b|\bwho (?:pulls|provides|extracts|handles|owns|will)\b/i;
+
+/** Finds who-provides-what sentences across the documents (the CRM record states none). */
+export function dependencyMentions(docs: AnalyzedDocument[], bundle: IntakeBundle): DependencyMention[] {
+  const customerWord = bundle.customer.name.split(/\s+/)[0].toLowerCase();
+  const mentions: DependencyMention[] = [];
+  for (const doc of docs) {
+    if (doc.crm) continue;
+    for (const sentence of doc.sentences) {
+      const topic = topicOf(sentence, doc.contract);
+      if (!topic) continue;
+      const vague = VAGUE_OWNER.test(sentence.text);
+      const owner = vague ? 'unassigned' : assigneeOf(sentence.text, sentence.author, customerWord);
+      mentions.push({ topic, owner, vague, sentence });
+    }
+  }
+  return mentions;
+}
+
+function topicOf(sentence: EvidenceSentence, contract: boolean): DependencyTopic | undefined {
+  const text = sentence.text;
+  if (DATA.test(text) && DATA_ACTION.test(text)) return 'data';
+  if (ACCESS.test(text) && ACCESS_ACTION.test(text)) return 'access';
+  if (contract && OBLIGATION.test(text)) return 'obligation';
+  return undefined;
+}
+
+const BUYER_SUBJECT = /\b(customer|client|buyer|licensee)(?:'s)?\s+(?:\w+\s+)?(?:will|shall|must|agrees|is responsible|to provide|provides)\b/i;
+const VENDOR_SUBJECT = /\b(vendor|provider|supplier|consultants?|implementation team)\s+(?:will|shall|must|is responsible|provides)\b/i;
+const FIRST_PERSON = /\b(?:we|our (?:\w+ )?team|our it|our engineers)\b\s*(?:will|'ll|can|shall|are going to|handle)/i;
+const SECOND_PERSON = /\b(?:you|your (?:\w+ )?team|your engineers|your side)\b\s*(?:will|'ll|can|shall|are going to|handle)/i;
+const THIRD_PERSON = /\b(?:they|their (?:\w+ )?team|their it|their side)\b\s*(?:will|'ll|can|shall|are going to)/i;
+
+/** The side a sentence puts in charge, reading "we"/"you" from the author's side. */
+export function assigneeOf(text: string, author: Side, customerWord: string): Assignee {
+  const other: Side = author === 'buyer' ? 'vendor' : 'buyer';
+  if (BUYER_SUBJECT.test(text) || new RegExp(`\\b${escape(customerWord)}(?:'s)?\\s+(?:\\w+\\s+)?(?:will|shall|must)\\b`, 'i').test(text)) return 'buyer';
+  if (VENDOR_SUBJECT.test(text)) return 'vendor';
+  if (SECOND_PERSON.test(text)) return other;
+  if (FIRST_PERSON.test(text)) return author;
+  if (THIRD_PERSON.test(text)) return author === 'vendor' ? 'buyer' : 'vendor';
+  return 'unassigned';
+}
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export const dependencyLabel: Record<DependencyTopic, string> = {
+  data: 'Getting the customer data out of its source systems and to the implementation team',
+  access: 'Access to the customer systems the implementation needs',
+  obligation: 'Customer obligation under the contract',
+};
