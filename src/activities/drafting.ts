@@ -1,0 +1,67 @@
+import { loadBundle } from '../db/bundles';
+import { savePacket } from '../db/packets';
+import { draftPacket } from '../domain/draft';
+import type { OpenQuestion, PacketContent, ReviewItem } from '../domain/packet';
+import { finalizePacket } from '../domain/packet-hash';
+import { redactBundle } from '../domain/redact';
+import type { PacketSummary } from '../domain/review';
+import type { ActivityDeps } from './deps';
+import { draftWithLlm } from './llm-drafter';
+
+export interface DraftRequest {
+  handoffId: string;
+  bundleHash: string;
+  version: number;
+  now: string;
+  /** Set when the LLM path failed for good: the rules drafter stands in and says why. */
+  fallbackReason?: string;
+}
+
+/** What the workflow keeps of a packet: enough to route and gate, never the texts. */
+export interface DraftOutcome {
+  packet: PacketSummary;
+  reviewItems: Array<Omit<ReviewItem, 'sources'>>;
+  openQuestions: OpenQuestion[];
+}
+
+export function createDraftingActivities({ pool, config }: ActivityDeps) {
+  async function store(request: DraftRequest, content: PacketContent): Promise<DraftOutcome> {
+    const packet = finalizePacket(content, { handoffId: request.handoffId, version: request.version });
+    await savePacket(pool, packet);
+    return {
+      packet: {
+        version: packet.version,
+        hash: packet.hash,
+        draftedBy: packet.draftedBy,
+        completeness: packet.completeness.score,
+        impliedPromises: packet.impliedPromises.length,
+        fallbackReason: packet.drafting?.fallbackReason,
+      },
+      reviewItems: packet.reviewItems.map(({ sources: _sources, ...item }) => item),
+      openQuestions: packet.openQuestions,
+    };
+  }
+
+  return {
+    /** Drafts with Claude when ANTHROPIC_API_KEY is set, else with the rules drafter. */
+    async draftPacket(request: DraftRequest): Promise<DraftOutcome> {
+      const { bundle } = redactBundle(await loadBundle(pool, request.bundleHash));
+      if (!config.ANTHROPIC_API_KEY) return store(request, draftPacket(bundle, { now: new Date(request.now) }));
+      const content = await draftWithLlm(bundle, {
+        apiKey: config.ANTHROPIC_API_KEY,
+        model: config.ANTHROPIC_MODEL,
+        maxTokens: config.ANTHROPIC_MAX_TOKENS,
+        timeoutMs: config.ANTHROPIC_TIMEOUT_MS,
+        baseURL: config.ANTHROPIC_BASE_URL,
+      });
+      return store(request, content);
+    },
+
+    async draftPacketWithRules(request: DraftRequest): Promise<DraftOutcome> {
+      const { bundle } = redactBundle(await loadBundle(pool, request.bundleHash));
+      const content = draftPacket(bundle, { now: new Date(request.now) });
+      const drafting = { ...(content.drafting ?? { by: 'rules', droppedStatements: 0, restoredFindings: 0 }), fallbackReason: request.fallbackReason };
+      return store(request, { ...content, drafting });
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { HandoffStage } from '../domain/review';
+import type { MeasurementEvent } from '../domain/measurement';
+import type { ActivityDeps } from './deps';
+
+export interface ProjectionUpdate {
+  handoffId: string;
+  dealId: string;
+  customerName: string;
+  stage: HandoffStage;
+  bundleHash: string;
+  packetVersion?: number;
+  handoffOwner?: string;
+  salesOwner?: string;
+  implementationOwner?: string;
+  kickoffTarget?: string;
+}
+
+export interface DecisionRecord {
+  requestId: string;
+  handoffId: string;
+  itemId: string;
+  kind: 'review_decision' | 'signoff' | 'cancel';
+  principalId: string;
+  decision: string;
+  comment?: string;
+  packetVersion?: number;
+}
+
+export function createRecordActivities({ pool }: ActivityDeps) {
+  return {
+    /** Keeps the list/search table in step with the workflow, which stays the source of truth. */
+    async recordProjection(p: ProjectionUpdate): Promise<void> {
+      await pool.query(
+        `INSERT INTO handoffs (handoff_id, deal_id, customer_name, stage, bundle_hash, packet_version, handoff_owner, sales_owner, implementation_owner, kickoff_target)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
+         ON CONFLICT (handoff_id) DO UPDATE SET stage = EXCLUDED.stage, bundle_hash = EXCLUDED.bundle_hash,
+           packet_version = COALESCE(EXCLUDED.packet_version, handoffs.packet_version),
+           handoff_owner = EXCLUDED.handoff_owner, sales_owner = EXCLUDED.sales_owner,
+           implementation_owner = EXCLUDED.implementation_owner, kickoff_target = EXCLUDED.kickoff_target, updated_at = now()`,
+        [p.handoffId, p.dealId, p.customerName, p.stage, p.bundleHash, p.packetVersion ?? null, p.handoffOwner ?? null, p.salesOwner ?? null, p.implementationOwner ?? null, p.kickoffTarget ?? null],
+      );
+    },
+
+    async recordDecision(d: DecisionRecord): Promise<void> {
+      await pool.query(
+        `INSERT INTO review_decisions (request_id, handoff_id, item_id, kind, principal_id, decision, comment, packet_version)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (request_id) DO NOTHING`,
+        [d.requestId, d.handoffId, d.itemId, d.kind, d.principalId, d.decision, d.comment ?? null, d.packetVersion ?? null],
+      );
+    },
+
+    async recordMeasurement(e: MeasurementEvent): Promise<void> {
+      await pool.query(
+        `INSERT INTO measurement_events (key, handoff_id, deal_id, kind, value, owner, detail, at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (key) DO NOTHING`,
+        [e.key, e.handoffId, e.dealId, e.kind, e.value, e.owner ?? null, e.detail, e.at],
+      );
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+// One zod-validated view of the environment, shared by the worker, the API and the dev launcher.
+
+const duration = z.coerce.number().int().positive();
+
+const Env = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('handoff'),
+  /** Where ops open the Temporal Web UI; used for links in API answers. */
+  TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+  DATABASE_URL: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
+  ANTHROPIC_MAX_TOKENS: z.coerce.number().int().positive().default(8192),
+  ANTHROPIC_TIMEOUT_MS: duration.default(120_000),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  /** Gate policy: a document captured this long before close is stale. */
+  STALE_AFTER_DAYS: z.coerce.number().int().positive().default(30),
+  /** Review SLAs in seconds: hours in production, seconds in tests. */
+  REVIEW_REMINDER_AFTER_S: duration.default(24 * 3600),
+  REVIEW_ESCALATE_AFTER_S: duration.default(48 * 3600),
+  REVIEW_REPEAT_EVERY_S: duration.default(24 * 3600),
+  /** Called with each notification (reminders, escalations, releases) when set. */
+  NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+  /** Receives the kickoff release record (system of record) when set. */
+  SYSTEM_OF_RECORD_WEBHOOK_URL: z.string().url().optional(),
+  /** Largest JSON body the API accepts. */
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
+});
+export type Config = z.infer<typeof Env>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export function requireDatabaseUrl(config: Config): string {
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set (npm start runs an embedded Postgres for you)');
+  return config.DATABASE_URL;
+}

@@ -1,0 +1,32 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { Actor, Role } from '../domain/review';
+
+// API tokens are random and stored only as sha256 hashes: a database leak reveals no usable token.
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export async function upsertPrincipal(pool: Pool, principal: { id: string; name: string; roles: Role[] }): Promise<void> {
+  await pool.query(
+    `INSERT INTO principals (id, name, roles) VALUES ($1, $2, $3)
+     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, roles = EXCLUDED.roles`,
+    [principal.id, principal.name, principal.roles],
+  );
+}
+
+/** Creates a token for the principal and returns it: the only time it is ever shown. */
+export async function createToken(pool: Pool, principal: { id: string; name: string; roles: Role[] }): Promise<string> {
+  await upsertPrincipal(pool, principal);
+  const token = `hnd_${randomBytes(24).toString('base64url')}`;
+  await pool.query('INSERT INTO api_tokens (token_hash, principal_id) VALUES ($1, $2)', [hashToken(token), principal.id]);
+  return token;
+}
+
+export async function actorForToken(pool: Pool, token: string): Promise<Actor | undefined> {
+  const { rows } = await pool.query<{ id: string; roles: Role[] }>(
+    `SELECT p.id, p.roles FROM api_tokens t JOIN principals p ON p.id = t.principal_id
+     WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
+    [hashToken(token)],
+  );
+  return rows[0] ? { id: rows[0].id, roles: rows[0].roles } : undefined;
+}

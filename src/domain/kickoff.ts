@@ -1,0 +1,61 @@
+import type { ImpliedPromise, Packet } from './packet';
+
+// Customer-facing kickoff material is built from approved content only, and checked again: no
+// implied promise that review did not approve may reach the customer.
+
+export interface KickoffMaterials {
+  agenda: string[];
+  customerEmail: string;
+}
+
+/** Ids of review items approved by their reviewer. */
+export type ApprovedItemIds = ReadonlySet<string>;
+
+/** The review item that covers a promise: same category, same cited quote. */
+export function reviewItemFor(packet: Pick<Packet, 'reviewItems'>, promise: ImpliedPromise) {
+  return packet.reviewItems.find(
+    (item) => item.category === promise.category && item.sources.some((s) => promise.sources.some((p) => p.quote === s.quote)),
+  );
+}
+
+export function approvedPromises(packet: Packet, approved: ApprovedItemIds): ImpliedPromise[] {
+  return packet.impliedPromises.filter((promise) => {
+    const item = reviewItemFor(packet, promise);
+    return item !== undefined && approved.has(item.id);
+  });
+}
+
+export function buildKickoffMaterials(packet: Packet, approved: ApprovedItemIds, customerName: string, kickoffTarget?: string): KickoffMaterials {
+  const commitments = approvedPromises(packet, approved).map((p) => p.statement);
+  const milestone = packet.firstMilestonePlan[0];
+  const agenda = [
+    'Introductions and roles',
+    `Goals: ${packet.buyerGoal?.statement ?? 'confirm the buyer goal'}`,
+    `Scope we will deliver: ${packet.soldScope.map((s) => s.item).join('; ') || 'to confirm'}`,
+    `Not included: ${packet.notSold.map((s) => s.item).join('; ') || 'nothing listed'}`,
+    ...(milestone ? [`First milestone: ${milestone.milestone} (due ${milestone.due})`] : []),
+    'Dependencies and owners',
+    'Open questions and next steps',
+  ];
+  const lines = [
+    `Hello ${customerName} team,`,
+    '',
+    `We look forward to the kickoff${kickoffTarget ? ` on ${kickoffTarget}` : ''}. Here is what we will cover:`,
+    ...agenda.map((a) => `- ${a}`),
+  ];
+  if (commitments.length) lines.push('', 'We have also confirmed:', ...commitments.map((c) => `- ${c}`));
+  lines.push('', 'Best regards,', 'Your implementation team');
+  return { agenda, customerEmail: lines.join('\n') };
+}
+
+const normalize = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
+
+/** Promises review did not approve whose wording appears in the materials anyway. */
+export function unapprovedPromisesIn(materials: KickoffMaterials, packet: Packet, approved: ApprovedItemIds): ImpliedPromise[] {
+  const text = normalize([...materials.agenda, materials.customerEmail].join('\n'));
+  return packet.impliedPromises.filter((promise) => {
+    const item = reviewItemFor(packet, promise);
+    if (item && approved.has(item.id)) return false;
+    return [promise.statement, ...promise.sources.map((s) => s.quote)].some((t) => text.includes(normalize(t)));
+  });
+}

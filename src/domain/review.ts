@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { GateFailure, OpenQuestion, ReviewCategory } from './packet';
+
+// Shapes of the human side of a handoff: who acts, what they decide, and the state the workflow
+// reports back. The API validates requests with these; the workflow re-checks the business rules.
+
+export const handoffStages = [
+  'intake',
+  'waiting_for_evidence',
+  'drafting',
+  'in_review',
+  'awaiting_signoff',
+  'kickoff_release',
+  'first_milestone',
+  'completed',
+  'cancelled',
+] as const;
+export const HandoffStage = z.enum(handoffStages);
+export type HandoffStage = z.infer<typeof HandoffStage>;
+
+export const roles = ['ops', 'sales', 'implementation', 'reviewer', 'admin'] as const;
+export const Role = z.enum(roles);
+export type Role = z.infer<typeof Role>;
+
+/** Who is acting: set by the API from the bearer token, never taken from a request body. */
+export const Actor = z.object({ id: z.string().min(1), roles: z.array(Role) });
+export type Actor = z.infer<typeof Actor>;
+
+const requestId = z.string().trim().min(1).max(200).describe('Makes a retried request a no-op; defaults to the Idempotency-Key header or a new id');
+
+export const ReviewDecisionBody = z.strictObject({
+  decision: z.enum(['approved', 'rejected']),
+  comment: z.string().max(5000).optional(),
+  /** The packet version the reviewer read: a decision on an older version is refused. */
+  packetVersion: z.number().int().positive(),
+  requestId: requestId.optional(),
+});
+export type ReviewDecisionBody = z.infer<typeof ReviewDecisionBody>;
+
+export const SignoffBody = z.strictObject({
+  role: z.enum(['sales', 'implementation']),
+  packetVersion: z.number().int().positive(),
+  packetHash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  comment: z.string().max(5000).optional(),
+  requestId: requestId.optional(),
+});
+export type SignoffBody = z.infer<typeof SignoffBody>;
+
+export const CancelBody = z.strictObject({
+  reason: z.string().trim().min(1).max(2000),
+  requestId: requestId.optional(),
+});
+export type CancelBody = z.infer<typeof CancelBody>;
+
+/** Evidence is stored by the API first; the workflow only learns the new bundle's hash. */
+export const AddEvidenceInput = z.object({ requestId, actor: Actor, bundleHash: z.string(), documentIds: z.array(z.string()) });
+export type AddEvidenceInput = z.infer<typeof AddEvidenceInput>;
+
+export const ReviewDecisionInput = ReviewDecisionBody.extend({ itemId: z.string().min(1), requestId, actor: Actor });
+export type ReviewDecisionInput = z.infer<typeof ReviewDecisionInput>;
+export const SignoffInput = SignoffBody.extend({ requestId, actor: Actor });
+export type SignoffInput = z.infer<typeof SignoffInput>;
+export const CancelInput = CancelBody.extend({ requestId, actor: Actor });
+export type CancelInput = z.infer<typeof CancelInput>;
+
+export const Decision = z.object({
+  decision: z.enum(['approved', 'rejected']),
+  by: z.string(),
+  at: z.string(),
+  comment: z.string().optional(),
+});
+
+export const ReviewItemState = z.object({
+  id: z.string(),
+  category: ReviewCategory,
+  summary: z.string(),
+  routeTo: z.string(),
+  blocking: z.boolean(),
+  /** When the item was routed: reminders and escalations count from here. */
+  routedAt: z.string(),
+  decision: Decision.optional(),
+});
+export type ReviewItemState = z.infer<typeof ReviewItemState>;
+
+export const SignoffRecord = z.object({ by: z.string(), at: z.string(), packetVersion: z.number(), packetHash: z.string() });
+
+export const PacketSummary = z.object({
+  version: z.number().int().positive(),
+  hash: z.string(),
+  draftedBy: z.string(),
+  completeness: z.number(),
+  impliedPromises: z.number().int(),
+  fallbackReason: z.string().optional(),
+});
+export type PacketSummary = z.infer<typeof PacketSummary>;
+
+/** What the `state` query and every update answer with. */
+export const HandoffState = z.object({
+  handoffId: z.string(),
+  dealId: z.string(),
+  customerName: z.string(),
+  stage: HandoffStage,
+  packet: PacketSummary.optional(),
+  gateFailures: z.array(GateFailure),
+  reviewItems: z.array(ReviewItemState),
+  openQuestions: z.array(OpenQuestion),
+  signoffs: z.object({ sales: SignoffRecord.optional(), implementation: SignoffRecord.optional() }),
+  release: z.object({ releasedAt: z.string(), packetVersion: z.number() }).optional(),
+  cancelled: z.object({ by: z.string(), at: z.string(), reason: z.string() }).optional(),
+});
+export type HandoffState = z.infer<typeof HandoffState>;
+
+/** Items still waiting for a decision. */
+export const pendingReviewItems = (state: Pick<HandoffState, 'reviewItems'>): ReviewItemState[] =>
+  state.reviewItems.filter((item) => !item.decision);
+
+export const isReviewComplete = (state: Pick<HandoffState, 'reviewItems'>): boolean =>
+  state.reviewItems.every((item) => !item.blocking || item.decision !== undefined);

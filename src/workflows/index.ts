@@ -1,0 +1,1 @@
+export { implementationHandoff } from './handoff';

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { createWorker } from '../../worker';
+import { loadConfig, type Config } from '../../src/config';
+import { createPool, type Pool } from '../../src/db/pool';
+import { createToken } from '../../src/db/tokens';
+import type { Role } from '../../src/domain/review';
+import { startApi, type RunningApi } from '../../src/api/server';
+
+// A real worker and a real API on the services of test/global-setup.ts, with a task queue of
+// its own so test files never pick up each other's workflows.
+
+let runtimeInstalled = false;
+
+export interface Harness {
+  config: Config;
+  pool: Pool;
+  client: Client;
+  api: RunningApi;
+  /** Bearer tokens by principal id. */
+  tokens: Record<string, string>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  request(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export const demoPrincipals: Array<{ id: string; name: string; roles: Role[] }> = [
+  { id: 'u-ana', name: 'Ana Ruiz', roles: ['ops', 'sales'] },
+  { id: 'u-ben', name: 'Ben Okafor', roles: ['sales'] },
+  { id: 'u-chen', name: 'Chen Li', roles: ['implementation', 'reviewer'] },
+  { id: 'u-dev', name: 'Devi Rao', roles: ['sales'] },
+  { id: 'u-outsider', name: 'Olive Outsider', roles: ['reviewer'] },
+  { id: 'admin', name: 'Admin', roles: ['admin'] },
+];
+
+export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const config: Config = {
+    ...loadConfig(),
+    TEMPORAL_TASK_QUEUE: `handoff-test-${randomUUID()}`,
+    PORT: 0,
+    LOG_LEVEL: 'silent',
+    ANTHROPIC_API_KEY: undefined,
+    ...overrides,
+  };
+  const pool = createPool(config.DATABASE_URL!);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const api = await startApi({ client, pool, config });
+  const tokens: Record<string, string> = {};
+  for (const principal of demoPrincipals) tokens[principal.id] = await createToken(pool, principal);
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let workerConnection: NativeConnection | undefined;
+
+  const harness: Harness = {
+    config,
+    pool,
+    client,
+    api,
+    tokens,
+    async startWorker() {
+      workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+      worker = await createWorker({
+        connection: workerConnection,
+        pool,
+        config,
+        workflowBundle: { codePath: process.env.HANDOFF_TEST_WORKFLOW_BUNDLE! },
+      });
+      running = worker.run();
+    },
+    async stopWorker() {
+      if (!worker) return;
+      worker.shutdown();
+      await running;
+      await workerConnection?.close();
+      worker = undefined;
+    },
+    async request(method, path, opts = {}) {
+      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      let body: string | undefined;
+      if (opts.body !== undefined) {
+        headers['content-type'] ??= 'application/json';
+        body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      }
+      const response = await fetch(`${api.url}${path}`, { method, headers, body });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // Markdown and other text bodies stay strings.
+      }
+      return { status: response.status, body: parsed as any, headers: response.headers };
+    },
+    async close() {
+      await harness.stopWorker();
+      await api.close();
+      await connection.close();
+      await pool.end();
+    },
+  };
+  await harness.startWorker();
+  return harness;
+}
+
+/** Polls the API until the handoff reaches one of the stages (or the deadline passes). */
+export async function waitForStage(h: Harness, handoffId: string, stages: string[], token = h.tokens.admin, timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  let last: any;
+  while (Date.now() < deadline) {
+    const res = await h.request('GET', `/handoffs/${handoffId}`, { token });
+    last = res.body;
+    if (res.status === 200 && stages.includes(res.body.stage)) return res.body;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`handoff ${handoffId} did not reach ${stages.join('|')}; last state: ${JSON.stringify(last)}`);
+}

@@ -1,0 +1,43 @@
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities } from './src/activities';
+import { loadConfig, requireDatabaseUrl, type Config } from './src/config';
+import { createPool, type Pool } from './src/db/pool';
+import { migrate } from './src/db/migrate';
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  pool: Pool;
+  config: Config;
+  /** A pre-built bundle (tests build one per suite); default: bundle src/workflows at start. */
+  workflowBundle?: WorkflowBundleOption;
+}
+
+export async function createWorker({ connection, pool, config, workflowBundle }: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./src/workflows') }),
+    activities: createActivities({ pool, config }),
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const databaseUrl = requireDatabaseUrl(config);
+  await migrate(databaseUrl);
+  const pool = createPool(databaseUrl);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createWorker({ connection, pool, config });
+  // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks are done.
+  await worker.run();
+  await connection.close();
+  await pool.end();
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
