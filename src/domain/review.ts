@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EvidenceDocument, Owners } from './intake';
 import { GateFailure, OpenQuestion, ReviewCategory } from './packet';
 
 // Shapes of the human side of a handoff: who acts, what they decide, and the state the workflow
@@ -52,9 +53,60 @@ export const CancelBody = z.strictObject({
 });
 export type CancelBody = z.infer<typeof CancelBody>;
 
-/** Evidence is stored by the API first; the workflow only learns the new bundle's hash. */
-export const AddEvidenceInput = z.object({ requestId, actor: Actor, bundleHash: z.string(), documentIds: z.array(z.string()) });
+/** Evidence is stored by the API first; the workflow only learns the new bundle's hash (and owners, which it routes by). */
+export const AddEvidenceInput = z.object({ requestId, actor: Actor, bundleHash: z.string(), documentIds: z.array(z.string()), owners: Owners.optional() });
 export type AddEvidenceInput = z.infer<typeof AddEvidenceInput>;
+
+export const AnswerQuestionBody = z.strictObject({
+  answer: z.string().trim().min(1).max(10_000),
+  requestId: requestId.optional(),
+});
+export type AnswerQuestionBody = z.infer<typeof AnswerQuestionBody>;
+
+/** A reviewer asks for a redraft; the comment is stored as evidence for the next draft. */
+export const RequestChangesBody = z.strictObject({
+  comment: z.string().trim().min(1).max(10_000),
+  packetVersion: z.number().int().positive(),
+  requestId: requestId.optional(),
+});
+export type RequestChangesBody = z.infer<typeof RequestChangesBody>;
+
+/** The implementation owner sends the handoff back: context is missing. */
+export const ReturnForContextBody = z.strictObject({
+  reason: z.string().trim().min(1).max(10_000),
+  requestId: requestId.optional(),
+});
+export type ReturnForContextBody = z.infer<typeof ReturnForContextBody>;
+
+export const milestoneStatuses = ['on_track', 'at_risk', 'met', 'not_met'] as const;
+export const MilestoneStatusBody = z.strictObject({
+  status: z.enum(milestoneStatuses),
+  note: z.string().max(5000).optional(),
+  /** Which first-30-day criteria are met so far. */
+  criteriaMet: z.array(z.string().max(1000)).max(50).optional(),
+  requestId: requestId.optional(),
+});
+export type MilestoneStatusBody = z.infer<typeof MilestoneStatusBody>;
+
+export const AddEvidenceBody = z.strictObject({
+  documents: z.array(EvidenceDocument).min(1).max(50),
+  /** Corrections to gate-checked bundle fields, e.g. a missing implementation owner. */
+  owners: Owners.partial().optional(),
+  kickoffTarget: z.iso.date().optional(),
+  systemOfRecord: z.object({ system: z.string().trim().min(1).max(100), recordId: z.string().trim().min(1).max(200) }).optional(),
+  requestId: requestId.optional(),
+});
+export type AddEvidenceBody = z.infer<typeof AddEvidenceBody>;
+
+export const AnswerQuestionInput = AnswerQuestionBody.extend({ questionId: z.string().min(1), requestId, actor: Actor });
+export type AnswerQuestionInput = z.infer<typeof AnswerQuestionInput>;
+/** Comments reach the workflow as the hash of the bundle that now holds them. */
+export const RequestChangesInput = RequestChangesBody.extend({ requestId, actor: Actor, bundleHash: z.string() });
+export type RequestChangesInput = z.infer<typeof RequestChangesInput>;
+export const ReturnForContextInput = ReturnForContextBody.extend({ requestId, actor: Actor });
+export type ReturnForContextInput = z.infer<typeof ReturnForContextInput>;
+export const MilestoneStatusInput = MilestoneStatusBody.extend({ requestId, actor: Actor });
+export type MilestoneStatusInput = z.infer<typeof MilestoneStatusInput>;
 
 export const ReviewDecisionInput = ReviewDecisionBody.extend({ itemId: z.string().min(1), requestId, actor: Actor });
 export type ReviewDecisionInput = z.infer<typeof ReviewDecisionInput>;
@@ -70,6 +122,9 @@ export const Decision = z.object({
   comment: z.string().optional(),
 });
 
+/** Reminders and escalations sent for a pending item or question. */
+export const Notice = z.object({ reminders: z.number().int(), escalations: z.number().int(), lastAt: z.string().optional() });
+
 export const ReviewItemState = z.object({
   id: z.string(),
   category: ReviewCategory,
@@ -78,9 +133,24 @@ export const ReviewItemState = z.object({
   blocking: z.boolean(),
   /** When the item was routed: reminders and escalations count from here. */
   routedAt: z.string(),
+  /** When the reminder and the escalation fall due while the item is pending. */
+  remindAt: z.string().optional(),
+  escalateAt: z.string().optional(),
   decision: Decision.optional(),
+  notices: Notice.optional(),
 });
 export type ReviewItemState = z.infer<typeof ReviewItemState>;
+
+export const QuestionState = OpenQuestion.extend({
+  /** The person asked: the owner behind askOf. */
+  askedOf: z.string().optional(),
+  askedAt: z.string(),
+  remindAt: z.string().optional(),
+  escalateAt: z.string().optional(),
+  answer: z.object({ text: z.string(), by: z.string(), at: z.string() }).optional(),
+  notices: Notice.optional(),
+});
+export type QuestionState = z.infer<typeof QuestionState>;
 
 export const SignoffRecord = z.object({ by: z.string(), at: z.string(), packetVersion: z.number(), packetHash: z.string() });
 
@@ -103,7 +173,14 @@ export const HandoffState = z.object({
   packet: PacketSummary.optional(),
   gateFailures: z.array(GateFailure),
   reviewItems: z.array(ReviewItemState),
-  openQuestions: z.array(OpenQuestion),
+  openQuestions: z.array(QuestionState),
+  bundleHash: z.string(),
+  /** Redrafts after review asked for changes. */
+  rework: z.number().int(),
+  returnsForContext: z.number().int(),
+  milestone: z
+    .object({ due: z.string().optional(), status: z.enum(milestoneStatuses).optional(), note: z.string().optional(), criteriaMet: z.array(z.string()).default([]) })
+    .optional(),
   signoffs: z.object({ sales: SignoffRecord.optional(), implementation: SignoffRecord.optional() }),
   release: z.object({ releasedAt: z.string(), packetVersion: z.number() }).optional(),
   cancelled: z.object({ by: z.string(), at: z.string(), reason: z.string() }).optional(),
@@ -114,5 +191,9 @@ export type HandoffState = z.infer<typeof HandoffState>;
 export const pendingReviewItems = (state: Pick<HandoffState, 'reviewItems'>): ReviewItemState[] =>
   state.reviewItems.filter((item) => !item.decision);
 
-export const isReviewComplete = (state: Pick<HandoffState, 'reviewItems'>): boolean =>
-  state.reviewItems.every((item) => !item.blocking || item.decision !== undefined);
+export const unansweredBlockingQuestions = (state: Pick<HandoffState, 'openQuestions'>): QuestionState[] =>
+  state.openQuestions.filter((q) => q.blocking && !q.answer);
+
+/** Review is done when every blocking item is decided and every blocking question answered. */
+export const isReviewComplete = (state: Pick<HandoffState, 'reviewItems' | 'openQuestions'>): boolean =>
+  state.reviewItems.every((item) => !item.blocking || item.decision !== undefined) && unansweredBlockingQuestions(state).length === 0;

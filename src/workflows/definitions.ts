@@ -2,7 +2,17 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { z } from 'zod';
 import { Person } from '../domain/intake';
-import type { AddEvidenceInput, CancelInput, HandoffState, ReviewDecisionInput, SignoffInput } from '../domain/review';
+import type {
+  AddEvidenceInput,
+  AnswerQuestionInput,
+  CancelInput,
+  HandoffState,
+  MilestoneStatusInput,
+  RequestChangesInput,
+  ReturnForContextInput,
+  ReviewDecisionInput,
+  SignoffInput,
+} from '../domain/review';
 
 // The one module that names the workflow's messages; the API and tests import it too.
 
@@ -16,6 +26,8 @@ export const HandoffInput = z.object({
   bundleHash: z.string(),
   kickoffTarget: z.string().optional(),
   systemOfRecord: z.object({ system: z.string(), recordId: z.string() }).optional(),
+  /** Review SLAs in seconds (hours in production, seconds in tests), fixed at start. */
+  sla: z.object({ reminderAfterS: z.number().positive(), escalateAfterS: z.number().positive(), repeatEveryS: z.number().positive() }),
   owners: z.object({
     handoffOwner: Person.nullish(),
     sales: Person.nullish(),
@@ -28,6 +40,10 @@ export type HandoffInput = z.infer<typeof HandoffInput>;
 export const stateQuery = defineQuery<HandoffState>('state');
 export const decideReviewItemUpdate = defineUpdate<HandoffState, [ReviewDecisionInput]>('decideReviewItem');
 export const signoffUpdate = defineUpdate<HandoffState, [SignoffInput]>('signoff');
+export const answerQuestionUpdate = defineUpdate<HandoffState, [AnswerQuestionInput]>('answerQuestion');
+export const requestChangesUpdate = defineUpdate<HandoffState, [RequestChangesInput]>('requestChanges');
+export const returnForContextUpdate = defineUpdate<HandoffState, [ReturnForContextInput]>('returnForContext');
+export const milestoneStatusUpdate = defineUpdate<HandoffState, [MilestoneStatusInput]>('milestoneStatus');
 export const addEvidenceUpdate = defineUpdate<HandoffState, [AddEvidenceInput]>('addEvidence');
 export const cancelUpdate = defineUpdate<HandoffState, [CancelInput]>('cancel');
 

@@ -7,6 +7,7 @@ import { createPool, type Pool } from '../../src/db/pool';
 import { createToken } from '../../src/db/tokens';
 import type { Role } from '../../src/domain/review';
 import { startApi, type RunningApi } from '../../src/api/server';
+import { demoPrincipals } from '../../src/dev/demo-principals';
 
 // A real worker and a real API on the services of test/global-setup.ts, with a task queue of
 // its own so test files never pick up each other's workflows.
@@ -26,13 +27,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export const demoPrincipals: Array<{ id: string; name: string; roles: Role[] }> = [
-  { id: 'u-ana', name: 'Ana Ruiz', roles: ['ops', 'sales'] },
-  { id: 'u-ben', name: 'Ben Okafor', roles: ['sales'] },
-  { id: 'u-chen', name: 'Chen Li', roles: ['implementation', 'reviewer'] },
+export const testPrincipals: Array<{ id: string; name: string; roles: Role[] }> = [
+  ...demoPrincipals,
   { id: 'u-dev', name: 'Devi Rao', roles: ['sales'] },
   { id: 'u-outsider', name: 'Olive Outsider', roles: ['reviewer'] },
-  { id: 'admin', name: 'Admin', roles: ['admin'] },
 ];
 
 export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {
@@ -53,7 +51,7 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const api = await startApi({ client, pool, config });
   const tokens: Record<string, string> = {};
-  for (const principal of demoPrincipals) tokens[principal.id] = await createToken(pool, principal);
+  for (const principal of testPrincipals) tokens[principal.id] = await createToken(pool, principal);
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
