@@ -282,17 +282,18 @@ const normalize = (text: string): string => text.toLowerCase().replace(/[^\p{L}\
 /** Quotes this long or longer identify a passage; shorter ones would merge unrelated findings. */
 const minOverlap = 12;
 
-/** Same finding: the same words, or citations of the same passage of the same document. */
+/**
+ * Same finding: the same words, or citations of the same passage of the same document (one quote
+ * contains the other and covers at least half of it, so a snippet cannot stand in for a finding).
+ */
 function sameFinding(a: { text: string; sources: Citation[] }, b: { text: string; sources: Citation[] }): boolean {
   if (normalize(a.text) === normalize(b.text)) return true;
-  return a.sources.some((x) =>
-    b.sources.some((y) => {
-      if (x.documentId !== y.documentId) return false;
-      const qx = normalize(x.quote);
-      const qy = normalize(y.quote);
-      return Math.min(qx.length, qy.length) >= minOverlap && (qx.includes(qy) || qy.includes(qx));
-    }),
-  );
+  return a.sources.some((x) => b.sources.some((y) => x.documentId === y.documentId && samePassage(normalize(x.quote), normalize(y.quote))));
+}
+
+function samePassage(x: string, y: string): boolean {
+  const [short, long] = x.length <= y.length ? [x, y] : [y, x];
+  return short.length >= minOverlap && short.length * 2 >= long.length && long.includes(short);
 }
 
 interface Union<T> {

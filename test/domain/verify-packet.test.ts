@@ -134,6 +134,16 @@ describe('verifyPacket', () => {
     expect(result.packet.drafting?.restoredFindings).toBe(2);
   });
 
+  test('a snippet of a promise does not stand in for it', () => {
+    const draft = goodDraft();
+    draft.impliedPromises[0] = { statement: 'Dashboard discussed', reason: 'vague commitment', category: 'feasibility', sources: [cite('call-2026-11-14', 'the dashboard live')] };
+
+    const result = verify(draft);
+
+    expect(result.packet.impliedPromises).toEqual(expect.arrayContaining([rulesPacket().impliedPromises[0]]));
+    expect(result.restoredFindings).toBe(1);
+  });
+
   test('routes a promise only the draft found like the rules route its category', () => {
     const draft = goodDraft();
     draft.impliedPromises.push({
