@@ -1,5 +1,6 @@
 import type { AnalyzedDocument, EvidenceSentence, Side } from './evidence';
 import type { IntakeBundle } from './intake';
+import type { Citation } from './packet';
 
 // Who provides what: the customer's data, access to its systems, and other obligations a contract
 // puts on one side. A dependency nobody is clearly assigned to is where handoffs go wrong.
@@ -16,9 +17,9 @@ export interface DependencyMention {
 }
 
 const DATA = /\b(data|exports?|extracts?|extraction|files?|feeds?|records|history|historical)\b/i;
-const DATA_ACTION = /\b(provid\w*|pull\w*|extract\w*|export\w*|send\w*|deliver\w*|handl\w*|upload\w*|shar\w+|suppl\w+|prepar\w+|get(?:ting)?\b.{0,40}\bout\b|granted)\b/i;
+const DATA_ACTION = /\b(provid(?:e|es|ed|ing)|pull(?:s|ed|ing)?|extract(?:s|ed|ing)?|send(?:s|ing)?|sent|deliver(?:s|ed|ing)?|handl(?:e|es|ed|ing)|upload(?:s|ed|ing)?|shar(?:e|es|ed|ing)|suppl(?:y|ies|ied|ying)|prepar(?:e|es|ed|ing)|get(?:ting)?\b.{0,40}\bout\b|granted)\b/i;
 const ACCESS = /\b(access|credentials|vpn|sso|single sign-on|admin rights|sandbox|permissions|service accounts?)\b/i;
-const ACCESS_ACTION = /\b(provid\w*|grant\w*|give|giving|set(?:ting)? up|configur\w*|creat\w*|issu\w*|enabl\w*)\b/i;
+const ACCESS_ACTION = /\b(provid(?:e|es|ed|ing)|grant(?:s|ed|ing)?|give|gives|giving|set(?:ting)? up|configur(?:e|es|ed|ing)|creat(?:e|es|ed|ing)|issu(?:e|es|ed|ing)|enabl(?:e|es|ed|ing))\b/i;
 const OBLIGATION = /\b(customer|client|buyer)(?:'s)?\s+(?:\w+\s+)?(?:will|shall|must|agrees to|is responsible for)\s+(?:provide|supply|make available|assign|deliver|grant|ensure)\b/i;
 
 const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bboth (?:parties|sides|teams)\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\btbd\b|\bto be (?:determined|agreed|confirmed)\b|\bwho (?:pulls|provides|extracts|handles|owns|will)\b/i;
@@ -72,3 +73,32 @@ export const dependencyLabel: Record<DependencyTopic, string> = {
   access: 'Access to the customer systems the implementation needs',
   obligation: 'Customer obligation under the contract',
 };
+
+export interface DependencyDraft {
+  dependency: string;
+  owner: Assignee;
+  sources: Citation[];
+}
+
+// The contract decides who owns a dependency. Without it, the buyer owns what only the buyer's
+// side volunteered; anything the vendor was said to take on stays unassigned until reviewed.
+export function dependenciesOf(mentions: DependencyMention[]): DependencyDraft[] {
+  const drafts: DependencyDraft[] = [];
+  for (const topic of ['data', 'access'] as const) {
+    const about = mentions.filter((m) => m.topic === topic);
+    if (about.length === 0) continue;
+    drafts.push({ dependency: dependencyLabel[topic], owner: ownerOf(about), sources: about.slice(0, 20).map((m) => ({ documentId: m.sentence.documentId, quote: m.sentence.text })) });
+  }
+  for (const m of mentions.filter((m) => m.topic === 'obligation')) {
+    drafts.push({ dependency: m.sentence.text.replace(/\s+/g, ' '), owner: m.owner, sources: [{ documentId: m.sentence.documentId, quote: m.sentence.text }] });
+  }
+  return drafts;
+}
+
+function ownerOf(mentions: DependencyMention[]): Assignee {
+  const contractual = mentions.find((m) => m.sentence.contract && m.owner !== 'unassigned');
+  if (contractual) return contractual.owner;
+  const definite = mentions.filter((m) => m.owner !== 'unassigned');
+  if (definite.length > 0 && definite.length === mentions.filter((m) => !m.sentence.contract).length && definite.every((m) => m.owner === 'buyer')) return 'buyer';
+  return 'unassigned';
+}
