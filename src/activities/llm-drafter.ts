@@ -3,11 +3,11 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { documentsWithCrm } from '../domain/crm-document';
-import { draftPacket } from '../domain/draft';
+import { draftPacket, type DraftOptions } from '../domain/draft';
 import type { EvidenceDocument, IntakeBundle } from '../domain/intake';
 import type { PacketContent } from '../domain/packet';
 import { redactBundle } from '../domain/redact';
-import { LlmPacketDraft, PacketCandidateError, verifyPacket, type VerifyResult } from '../domain/verify-packet';
+import { LlmPacketDraft, PacketCandidateError, verifyPacket, type VerifyOptions, type VerifyResult } from '../domain/verify-packet';
 
 // Drafting with Claude: one Messages API call that must answer through a single tool whose input
 // is the packet draft, then verifyPacket against the rules draft. This activity makes exactly one
@@ -22,10 +22,11 @@ export interface LlmConfig {
   baseURL?: string;
 }
 
-export interface DraftWithLlmOptions {
-  /** The clock the rules draft (and its gates) is computed at; pass the workflow's `now`. */
-  now?: Date;
-}
+/**
+ * What the rules draft underneath is computed with: pass the same `now` (the workflow's clock),
+ * gate policy and review routing as the rules path, so both paths agree on gates and reviewers.
+ */
+export type DraftWithLlmOptions = Pick<DraftOptions, 'now' | 'policy' | 'routing'>;
 
 /** ApplicationFailure types this activity throws; the workflow's retry policy refers to them. */
 export const LLM_ERROR_TYPES = {
@@ -44,11 +45,11 @@ export const PACKET_TOOL_NAME = 'submit_handoff_packet';
 export async function draftWithLlm(bundle: IntakeBundle, config: LlmConfig, options: DraftWithLlmOptions = {}): Promise<PacketContent> {
   // Redacted before anything leaves the process; callers may have redacted already (idempotent).
   const { bundle: redacted } = redactBundle(bundle);
-  const rules = draftPacket(redacted, options.now ? { now: options.now } : undefined);
+  const rules = draftPacket(redacted, options);
   const draftedBy = `llm:${config.model}`;
 
   const message = await askModel(config, buildRequest(redacted, config));
-  const verified = verifyOrFail(toolInput(message), redacted, rules, draftedBy);
+  const verified = verifyOrFail(toolInput(message), redacted, rules, { draftedBy, routing: options.routing });
   const usage = { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens };
   logSafely('LLM packet draft verified', {
     model: config.model,
@@ -196,10 +197,10 @@ function toolInput(message: Anthropic.Message): unknown {
   return call.input;
 }
 
-function verifyOrFail(input: unknown, bundle: IntakeBundle, rules: PacketContent, draftedBy: string): VerifyResult {
+function verifyOrFail(input: unknown, bundle: IntakeBundle, rules: PacketContent, options: VerifyOptions): VerifyResult {
   let verified: VerifyResult;
   try {
-    verified = verifyPacket(input, bundle, rules, { draftedBy });
+    verified = verifyPacket(input, bundle, rules, options);
   } catch (err) {
     if (err instanceof PacketCandidateError) throw ApplicationFailure.retryable(`tool input rejected: ${err.message}`, LLM_ERROR_TYPES.invalidOutput);
     throw err;

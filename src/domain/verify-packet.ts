@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { completenessOf } from './completeness';
 import { documentsWithCrm, isContractEvidence } from './crm-document';
 import type { IntakeBundle } from './intake';
 import {
@@ -15,9 +16,9 @@ import {
   ScopeItem,
   Statement,
   type Citation,
-  type ReviewCategory,
   type ReviewItem,
 } from './packet';
+import { reviewItemsFor, type ReviewRouting } from './review-routing';
 
 // The gate between a model's draft and a packet people rely on. The model is a fast reader, not an
 // authority: every line must quote its evidence verbatim, a contract fact must quote a contract,
@@ -59,8 +60,8 @@ export class PacketCandidateError extends Error {
 export interface VerifyOptions {
   /** The packet's draftedBy, e.g. "llm:claude-sonnet-4-5". Defaults to the rules packet's. */
   draftedBy?: string;
-  /** Who reviews a category. Defaults to whoever the rules packet routes that category to. */
-  routeTo?: (category: ReviewCategory) => string;
+  /** The routing table the rules draft used; categories it leaves open go where the rules packet sends them. */
+  routing?: ReviewRouting;
 }
 
 export interface VerifyResult {
@@ -114,7 +115,7 @@ export function verifyPacket(candidate: unknown, bundle: IntakeBundle, rules: Pa
     firstThirtyDayCriteria: fillIfEmpty(ctx, 'firstThirtyDayCriteria', keepCited(ctx, 'firstThirtyDayCriteria', draft.firstThirtyDayCriteria), rules.firstThirtyDayCriteria),
     firstMilestonePlan: milestonePlan(ctx, draft.firstMilestonePlan, rules.firstMilestonePlan),
     openQuestions,
-    reviewItems: reviewItemsFor(rules, impliedPromises.added, dependencies.added, options.routeTo ?? routeLikeRules(rules, bundle)),
+    reviewItems: withNewFindings(rules.reviewItems, impliedPromises.added, dependencies.added, bundle, routeLikeRules(rules, options.routing)),
     // The model never decides gates: they are a pure function of the bundle, computed by the rules.
     gates: rules.gates,
   };
@@ -415,44 +416,27 @@ function milestonePlan(ctx: Context, drafted: MilestoneItem[], rules: MilestoneI
 }
 
 // ---------------------------------------------------------------------------------------------
-// Review items: the rules' items always, plus one per finding only the candidate made.
+// Review items: the rules' items always, plus one per finding only the candidate made, built and
+// routed by the rules drafter's own helper so both paths word and route them alike.
 
 type PromiseItem = PacketContent['impliedPromises'][number];
 
-function reviewItemsFor(rules: PacketContent, newPromises: PromiseItem[], newUnowned: DependencyItem[], routeTo: (c: ReviewCategory) => string): ReviewItem[] {
-  const items = [...rules.reviewItems];
+/** The rules' items, then the rules drafter's own items for the new findings, under fresh ids. */
+function withNewFindings(rules: ReviewItem[], promises: PromiseItem[], unowned: DependencyItem[], bundle: IntakeBundle, routing: ReviewRouting): ReviewItem[] {
+  const items = [...rules];
   const ids = new Set(items.map((r) => r.id));
-  const add = (category: ReviewCategory, summary: string, sources: Citation[]) => {
-    const duplicate = items.some((r) => r.category === category && sameFinding({ text: r.summary, sources: r.sources }, { text: summary, sources }));
-    if (!duplicate) items.push({ id: freshId('r', ids), category, summary, routeTo: routeTo(category), blocking: true, sources });
-  };
-  for (const p of newPromises) add(p.category, `Implied promise (${p.reason}): ${p.statement}`, p.sources);
-  for (const d of newUnowned) add('dependency_owner', `Dependency without an owner: ${d.dependency}`, d.sources);
+  for (const item of reviewItemsFor(promises, unowned, bundle, routing)) {
+    const view = (r: ReviewItem) => ({ text: r.summary, sources: r.sources });
+    if (items.some((r) => r.category === item.category && sameFinding(view(r), view(item)))) continue;
+    items.push({ ...item, id: freshId('r', ids) });
+  }
   return items;
 }
 
-/** Routes a category to whoever the rules packet routes it to, else to the implementation owner. */
-export function routeLikeRules(rules: PacketContent, bundle: IntakeBundle): (category: ReviewCategory) => string {
-  const fallback = bundle.owners.implementation?.id ?? bundle.owners.handoffOwner?.id ?? rules.reviewItems[0]?.routeTo ?? 'unassigned';
-  return (category) => rules.reviewItems.find((r) => r.category === category)?.routeTo ?? fallback;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-const completenessSections = [
-  'buyerGoal',
-  'contractFacts',
-  'soldScope',
-  'stakeholders',
-  'dependencies',
-  'firstThirtyDayCriteria',
-  'firstMilestonePlan',
-] as const;
-
-function completenessOf(content: Pick<PacketContent, (typeof completenessSections)[number]>): PacketContent['completeness'] {
-  const missing = completenessSections.filter((name) => {
-    const value = content[name];
-    return Array.isArray(value) ? value.length === 0 : value === null;
-  });
-  return { score: Math.round(((completenessSections.length - missing.length) / completenessSections.length) * 100) / 100, missing: [...missing] };
+/**
+ * New findings go to whoever the configured routing names, else to whoever the rules packet
+ * routes that category to; reviewItemsFor falls back to the implementation owner after that.
+ */
+export function routeLikeRules(rules: PacketContent, routing?: ReviewRouting): ReviewRouting {
+  return (category) => routing?.(category) || rules.reviewItems.find((r) => r.category === category)?.routeTo;
 }
