@@ -1,0 +1,35 @@
+import { draftCommand } from './draft';
+
+// `handoff <command> ...`: a small dispatcher, so other subcommands plug in with one line.
+
+export type Command = (args: string[], io: CliIo) => Promise<number>;
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export const commands: Record<string, { summary: string; run: Command }> = {
+  draft: { summary: 'draft <bundle.json> [--format json|md] [--now ISO]   draft a handoff packet offline', run: draftCommand },
+};
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    if (name && name !== '--help' && name !== '-h') io.stderr(`handoff: unknown command "${name}"\n`);
+    io.stderr(usage());
+    return name && name !== '--help' && name !== '-h' ? 2 : name ? 0 : 2;
+  }
+  return command.run(rest, io);
+}
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  handoff ${c.summary.startsWith(name) ? c.summary : `${name} ${c.summary}`}`);
+  return `usage:\n${lines.join('\n')}\n`;
+}
