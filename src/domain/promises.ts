@@ -13,18 +13,18 @@ import { contentWords, overlap } from './text';
 type Reason = ImpliedPromise['reason'];
 
 // A vendor voice committing to something, or the buyer restating a commitment they heard.
-const VENDOR_COMMITMENT = /\b(?:said|told|promised|assured|confirmed|committed|offered|guaranteed|agreed)\b[^.;]{0,40}?\b(?:we|we'll|we'd|it|that|this|they)\b[^.;]{0,20}?\b(?:can|could|will|would|'ll|should|is|are)\b|\bwe(?:'ll| will| can| could| would| are going to)\b|\bpromised\b|\bguarantee\w*|\bno problem\b|\bshould be (?:fine|ok|okay|easy|no problem)\b|\bat no (?:extra |additional )?(?:cost|charge)\b|\bfree of charge\b|\bthrow (?:it |that )?in\b/i;
+const VENDOR_COMMITMENT = /\b(?:said|told|promised|assured|confirmed|claimed)\b[^.;]{0,40}?\bour\b[^.;]{0,20}?\b(?:can|will|'ll|could|would|handles?|supports?|works?)\b|\b(?:said|told|promised|assured|confirmed|committed|offered|guaranteed|agreed)\b[^.;]{0,40}?\b(?:we|we'll|we'd|it|that|this|they)\b[^.;]{0,20}?\b(?:can|could|will|would|'ll|should|is|are)\b|\bwe(?:'ll| will| can| could| would| are going to)\b|\bpromised\b|\bguarantee\w*|\bno problem\b|\bshould be (?:fine|ok|okay|easy|no problem)\b|\bat no (?:extra |additional )?(?:cost|charge)\b|\bfree of charge\b|\bthrow (?:it |that )?in\b/i;
 const BUYER_RESTATEMENT = /\b(?:your (?:\w+ )?team|you)(?:'ll| will| would| can| said| promised| agreed| mentioned| told| offered)\b|\b(?:as|what) (?:we )?discussed\b|\b(?:you|ben|they) (?:confirmed|assured)\b/i;
 const BUYER_EXPECTATION = /\bexpects\b|\bexpecting\b|\bassumes\b|\bassuming\b|\b(?:was|were) told\b|\bunderstands?\b|\bcounting on\b|\blooking forward to\b|\b(?:may|might) (?:also )?want\b|\bwould also like\b|\bwants?\b[^.;]{0,60}\b(?:too|also|as well)\b/i;
 
 const TIMELINE = /\b(?:live|ready|done|delivered|launched?|up and running|working|shipped|finished|in place)\b[^.;]{0,40}\b(?:before|by|in time for|ahead of|until)\b|\b(?:before|by|in time for|ahead of) (?:the )?(?:\w+ ){0,2}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?)\b|\bdeadline\b|\bwithin (?:\d+|a|two|three|four) (?:days?|weeks?)\b|\bnext week\b/i;
-const SUPPORT = /\b24\/7\b|\b24x7\b|\bon-?call\b|\bweekends?\b|\bafter[- ]hours\b|\bevenings?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the)\b|\b(?:available|reachable) (?:any ?time|around the clock)\b|\bhand-?holding\b|\bcheck-?ins?\b/i;
+const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bafter[- ]hours\b|\bevenings?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the)\b|\b(?:available|reachable) (?:any ?time|around the clock)\b|\bhand-?holding\b|\bcheck-?ins?\b/i;
 const FEASIBILITY = /\bshould (?:be fine|work|be ok|be okay|be easy)\b|\bcan (?:integrate|connect|handle|work with|talk to|read|sync)\b|\bworks? with\b|\bcompatible\b|\bfeasible\b|\bpossible\b|\bno problem\b|\beasy\b|\bstraightforward\b|\bout of the box\b|\bsso\b|\bsingle sign-on\b|\bapi\b|\bintegrat\w*\b|\bscale\b|\bperformance\b/i;
 const VAGUE = /\b(?:should|might|may|probably|hopefully|try|sort (?:\w+ ){0,3}out|figure (?:\w+ ){0,2}out|together|reasonable|we'll see|as needed|flexible|somehow)\b/i;
 const HISTORY = /\bhistor\w*|\barchiv\w*|\bmigrat\w*|\bback ?fill\w*|\bgoing back\b|\bolder than\b/i;
 const LIMIT_WORDS = /\b(?:older than|more than|beyond|over|up to|at most|maximum|no more than|last)\b/i;
 const BUSINESS_HOURS = /\bbusiness hours\b|\bbusiness days?\b|\b9(?:am|:00)?\s*-\s*5(?:pm|:00)?\b|\bstandard support\b/i;
-const EXTENDED_SUPPORT = /\b24\/7\b|\b24x7\b|\bweekends?\b|\bafter[- ]hours\b|\bevenings?\b|\bon-?call\b|\bnights?\b|\baround the clock\b/i;
+const EXTENDED_SUPPORT = /\b24\/7\b|\b24x7\b|\bweekends?\b|\bafter[- ]hours\b|\bevenings?\b|\bon[- ]?call\b|\bnights?\b|\baround the clock\b/i;
 
 // Words that make a sentence a promise but say nothing about its content.
 const CUE_WORDS = new Set(contentWords(
@@ -112,7 +112,7 @@ function contractConflict(sentence: EvidenceSentence, contract: ContractContext)
   const words = contentWords(text);
   for (const clause of contract.notSold) {
     const itemWords = contentWords(clause.item).filter((w) => !CUE_WORDS.has(w));
-    if (itemWords.length >= 2 && overlap(itemWords, new Set(words)) >= 0.6) return { category: 'scope_promise', source: clause.quote };
+    if (itemWords.length >= 2 && overlap(itemWords, new Set(words)) >= 0.5) return { category: 'scope_promise', source: clause.quote };
   }
   if (HISTORY.test(text)) {
     const asked = Math.max(0, ...extractDurations(text));
@@ -123,7 +123,7 @@ function contractConflict(sentence: EvidenceSentence, contract: ContractContext)
     const sold = contract.counts.get(q.thing);
     if (sold && q.count > sold.count) return { category: 'scope_promise', source: cite(sold.sentence) };
   }
-  if (contract.supportHours && EXTENDED_SUPPORT.test(text) && /\bsupport|available|on-?call|cover/i.test(text)) {
+  if (contract.supportHours && EXTENDED_SUPPORT.test(text) && /\bsupport|available|on[- ]?call|cover/i.test(text)) {
     return { category: 'support_expectation', source: cite(contract.supportHours) };
   }
   if (contract.goLive && dateFactOf(text) === 'go_live') {
