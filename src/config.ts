@@ -1,8 +1,20 @@
 import { z } from 'zod';
+import { ReviewerDirectory, RoutingTable } from './domain/routing-table';
 
 // One zod-validated view of the environment, shared by the worker, the API and the dev launcher.
 
 const duration = z.coerce.number().int().positive();
+
+/** An env variable holding JSON of the given shape. */
+const jsonOf = <T extends z.ZodType>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
+      return z.NEVER;
+    }
+  }).pipe(schema);
 
 const Env = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
@@ -25,6 +37,10 @@ const Env = z.object({
   REVIEW_REMINDER_AFTER_S: duration.default(24 * 3600),
   REVIEW_ESCALATE_AFTER_S: duration.default(48 * 3600),
   REVIEW_REPEAT_EVERY_S: duration.default(24 * 3600),
+  /** Review routing: JSON {category: role}, roles implementation | sales | handoff_owner | escalation or a directory name. */
+  REVIEW_ROUTING: jsonOf(RoutingTable).default({}),
+  /** Named reviewers outside the bundle: JSON {role: personId}, e.g. {"security": "u-sec"}. */
+  REVIEW_DIRECTORY: jsonOf(ReviewerDirectory).default({}),
   /** Called with each notification (reminders, escalations, releases) when set. */
   NOTIFY_WEBHOOK_URL: z.string().url().optional(),
   /** Receives the kickoff release record (system of record) when set. */

@@ -1,6 +1,8 @@
 import { loadBundle } from '../db/bundles';
 import { savePacket } from '../db/packets';
 import { draftPacket } from '../domain/draft';
+import type { IntakeBundle } from '../domain/intake';
+import { routingFrom } from '../domain/routing-table';
 import type { OpenQuestion, PacketContent, ReviewItem } from '../domain/packet';
 import { finalizePacket } from '../domain/packet-hash';
 import { redactBundle } from '../domain/redact';
@@ -22,6 +24,8 @@ export interface DraftOutcome {
   packet: PacketSummary;
   reviewItems: Array<Omit<ReviewItem, 'sources'>>;
   openQuestions: OpenQuestion[];
+  /** The first milestone's due date: the workflow follows the handoff until then. */
+  firstMilestoneDue?: string;
 }
 
 export function createDraftingActivities({ pool, config }: ActivityDeps) {
@@ -37,29 +41,36 @@ export function createDraftingActivities({ pool, config }: ActivityDeps) {
         impliedPromises: packet.impliedPromises.length,
         fallbackReason: packet.drafting?.fallbackReason,
       },
-      reviewItems: packet.reviewItems.map(({ sources: _sources, ...item }) => item),
+      reviewItems: packet.reviewItems.map(({ sources: _sources, ...item }: ReviewItem) => item),
       openQuestions: packet.openQuestions,
+      firstMilestoneDue: packet.firstMilestonePlan.map((m) => m.due).sort()[0],
     };
   }
+
+  const rulesOptions = (request: DraftRequest, bundle: IntakeBundle) => ({
+    now: new Date(request.now),
+    policy: { staleAfterDays: config.STALE_AFTER_DAYS },
+    routing: routingFrom(config.REVIEW_ROUTING, config.REVIEW_DIRECTORY, bundle.owners),
+  });
 
   return {
     /** Drafts with Claude when ANTHROPIC_API_KEY is set, else with the rules drafter. */
     async draftPacket(request: DraftRequest): Promise<DraftOutcome> {
       const { bundle } = redactBundle(await loadBundle(pool, request.bundleHash));
-      if (!config.ANTHROPIC_API_KEY) return store(request, draftPacket(bundle, { now: new Date(request.now) }));
+      if (!config.ANTHROPIC_API_KEY) return store(request, draftPacket(bundle, rulesOptions(request, bundle)));
       const content = await draftWithLlm(bundle, {
         apiKey: config.ANTHROPIC_API_KEY,
         model: config.ANTHROPIC_MODEL,
         maxTokens: config.ANTHROPIC_MAX_TOKENS,
         timeoutMs: config.ANTHROPIC_TIMEOUT_MS,
         baseURL: config.ANTHROPIC_BASE_URL,
-      });
+      }, rulesOptions(request, bundle));
       return store(request, content);
     },
 
     async draftPacketWithRules(request: DraftRequest): Promise<DraftOutcome> {
       const { bundle } = redactBundle(await loadBundle(pool, request.bundleHash));
-      const content = draftPacket(bundle, { now: new Date(request.now) });
+      const content = draftPacket(bundle, rulesOptions(request, bundle));
       const drafting = { ...(content.drafting ?? { by: 'rules', droppedStatements: 0, restoredFindings: 0 }), fallbackReason: request.fallbackReason };
       return store(request, { ...content, drafting });
     },

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createDraftingActivities } from './drafting';
 import { createIntakeActivities } from './intake';
+import { createNotificationActivities } from './notifications';
 import { createRecordActivities } from './records';
 import { createReleaseActivities } from './release';
 
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDraftingActivities(deps),
     ...createRecordActivities(deps),
     ...createReleaseActivities(deps),
+    ...createNotificationActivities(deps),
   };
 }
 

@@ -1,5 +1,15 @@
-import type { AddEvidenceInput, CancelInput, HandoffState, ReviewDecisionInput, SignoffInput } from './review';
-import type { Person } from './intake';
+import type {
+  AddEvidenceInput,
+  AnswerQuestionInput,
+  CancelInput,
+  HandoffState,
+  MilestoneStatusInput,
+  RequestChangesInput,
+  ReturnForContextInput,
+  ReviewDecisionInput,
+  SignoffInput,
+} from './review';
+import type { Owners, Person } from './intake';
 
 // Who may do what, and when: checked by the workflow's update validators, so a refused request
 // never enters history. Pure, so every rule is unit-tested without a server.
@@ -41,12 +51,44 @@ export function checkSignoff(state: HandoffState, input: SignoffInput, owners: {
 
 export function checkAddEvidence(state: HandoffState, input: AddEvidenceInput, owners: { handoffOwner?: Person | null; sales?: Person | null }): void {
   if (isFinished(state)) violation('conflict', `the handoff is ${state.stage}`);
-  const allowed = input.actor.roles.some((r) => r === 'admin' || r === 'ops') || [owners.handoffOwner?.id, owners.sales?.id].includes(input.actor.id);
+  const allowed = isAdminOrOps(input.actor) || [owners.handoffOwner?.id, owners.sales?.id].includes(input.actor.id);
   if (!allowed) violation('forbidden', 'only the handoff owner, sales, ops or an admin add evidence');
 }
 
 export function checkCancel(state: HandoffState, input: CancelInput, owners: { handoffOwner?: Person | null }): void {
   if (isFinished(state)) violation('conflict', `the handoff is already ${state.stage}`);
-  const allowed = input.actor.roles.some((r) => r === 'admin' || r === 'ops') || owners.handoffOwner?.id === input.actor.id;
+  const allowed = isAdminOrOps(input.actor) || owners.handoffOwner?.id === input.actor.id;
   if (!allowed) violation('forbidden', 'only the handoff owner, ops or an admin cancel a handoff');
+}
+
+const isAdminOrOps = (actor: { roles: string[] }) => actor.roles.some((r) => r === 'admin' || r === 'ops');
+
+export function checkAnswer(state: HandoffState, input: AnswerQuestionInput, owners: Owners): void {
+  const question = state.openQuestions.find((q) => q.id === input.questionId);
+  if (!question) violation('not_found', `no open question ${input.questionId}`);
+  if (isFinished(state)) violation('conflict', `the handoff is ${state.stage}`);
+  if (question!.answer) violation('conflict', `question ${input.questionId} was already answered`);
+  // The person asked answers, or the handoff owner, who relays for the buyer.
+  if (input.actor.id !== question!.askedOf && input.actor.id !== owners.handoffOwner?.id) {
+    violation('forbidden', `question ${input.questionId} is asked of someone else`);
+  }
+}
+
+/** Changes are asked for during review by a reviewer with items on this packet, or the implementation owner. */
+export function checkRequestChanges(state: HandoffState, input: RequestChangesInput, owners: Owners): void {
+  if (state.stage !== 'in_review' && state.stage !== 'awaiting_signoff') violation('conflict', `the handoff is ${state.stage}, not in review`);
+  const reviews = state.reviewItems.some((i) => i.routeTo === input.actor.id) || owners.implementation?.id === input.actor.id;
+  if (!reviews) violation('forbidden', 'only a reviewer of this packet or the implementation owner asks for changes');
+  if (input.packetVersion !== state.packet?.version) violation('conflict', `packet version ${input.packetVersion} is stale; the current version is ${state.packet?.version}`);
+}
+
+/** Only the implementation owner sends a handoff back for missing context. */
+export function checkReturnForContext(state: HandoffState, input: ReturnForContextInput, owners: Owners): void {
+  if (owners.implementation?.id !== input.actor.id) violation('forbidden', 'only the implementation owner returns a handoff for context');
+  if (state.stage !== 'in_review' && state.stage !== 'awaiting_signoff') violation('conflict', `the handoff is ${state.stage}; only a packet in review or awaiting signoff can be returned`);
+}
+
+export function checkMilestoneStatus(state: HandoffState, input: MilestoneStatusInput, owners: Owners): void {
+  if (state.stage !== 'first_milestone') violation('conflict', `the handoff is ${state.stage}, not following its first milestone`);
+  if (owners.implementation?.id !== input.actor.id && !isAdminOrOps(input.actor)) violation('forbidden', 'only the implementation owner or ops report milestone status');
 }

@@ -1,29 +1,47 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { HandoffActivities } from '../activities';
 import type { DraftOutcome } from '../activities/drafting';
-import type { GateFailure } from '../domain/packet';
-import { isReviewComplete, type HandoffStage, type HandoffState } from '../domain/review';
-import { checkAddEvidence, checkCancel, checkReviewDecision, checkSignoff, HandoffRuleViolation } from '../domain/rules';
-import { openQuestionsForGateFailures } from '../domain/questions';
 import type { MeasurementKind } from '../domain/measurement';
+import type { OpenQuestion } from '../domain/packet';
+import { openQuestionsForGateFailures } from '../domain/questions';
+import { isReviewComplete, type HandoffStage, type HandoffState, type QuestionState } from '../domain/review';
+import {
+  checkAddEvidence,
+  checkAnswer,
+  checkCancel,
+  checkMilestoneStatus,
+  checkRequestChanges,
+  checkReturnForContext,
+  checkReviewDecision,
+  checkSignoff,
+  HandoffRuleViolation,
+} from '../domain/rules';
+import { dueFollowUps, firstFollowUps, markSent, nextFollowUpAt, type Followed } from '../domain/sla';
 import {
   addEvidenceUpdate,
+  answerQuestionUpdate,
   cancelUpdate,
   decideReviewItemUpdate,
   type HandoffInput,
+  milestoneStatusUpdate,
+  requestChangesUpdate,
+  returnForContextUpdate,
   searchAttributes,
   signoffUpdate,
   stateQuery,
 } from './definitions';
 
-const { runIntakeGates, recordProjection, recordDecision, recordMeasurement, releaseKickoff, draftPacketWithRules } =
+const { runIntakeGates, recordProjection, recordDecision, recordMeasurement, releaseKickoff, draftPacketWithRules, notify } =
   proxyActivities<HandoffActivities>({
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
@@ -35,23 +53,40 @@ const { draftPacket } = proxyActivities<HandoffActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['LlmRequestInvalid'] },
 });
 
-class HandoffCancelled extends Error {}
+/** Where a handoff goes next; `completed` and `cancelled` end it. */
+type Step = Exclude<HandoffStage, 'completed' | 'cancelled'> | 'completed';
 
-/** One closed deal's path from evidence to a released kickoff. */
-export async function implementationHandoff(input: HandoffInput): Promise<HandoffState> {
-  const state: HandoffState = {
+/** What a continued-as-new run picks up. */
+export interface HandoffResume {
+  state: HandoffState;
+  step: Step;
+  pendingRedraft: boolean;
+}
+
+class HandoffCancelled extends Error {}
+class TimeToContinueAsNew extends Error {}
+
+/** One closed deal's path from evidence to a released kickoff and its first milestone. */
+export async function implementationHandoff(input: HandoffInput, resume?: HandoffResume): Promise<HandoffState> {
+  const { owners, sla } = input;
+  const now = () => new Date().toISOString();
+  const state: HandoffState = resume?.state ?? {
     handoffId: input.handoffId,
     dealId: input.dealId,
     customerName: input.customerName,
     stage: 'intake',
+    bundleHash: input.bundleHash,
     gateFailures: [],
     reviewItems: [],
     openQuestions: [],
     signoffs: {},
+    rework: 0,
+    returnsForContext: 0,
   };
-  let bundleHash = input.bundleHash;
+  // Set by updates, read by the stage that is waiting for them.
   let evidenceAdded = false;
-  const now = () => new Date().toISOString();
+  let pendingRedraft = resume?.pendingRedraft ?? false;
+  let returnedForContext = false;
 
   setHandler(stateQuery, () => state);
 
@@ -70,6 +105,63 @@ export async function implementationHandoff(input: HandoffInput): Promise<Handof
   );
 
   setHandler(
+    answerQuestionUpdate,
+    async (answer) => {
+      const question = state.openQuestions.find((q) => q.id === answer.questionId)!;
+      question.answer = { text: answer.answer, by: answer.actor.id, at: now() };
+      await recordDecision({
+        requestId: answer.requestId, handoffId: state.handoffId, itemId: `question:${question.id}`, kind: 'review_decision',
+        principalId: answer.actor.id, decision: 'answered', comment: answer.answer, packetVersion: state.packet?.version,
+      });
+      return state;
+    },
+    { validator: (answer) => asFailure(() => checkAnswer(state, answer, owners)) },
+  );
+
+  setHandler(
+    requestChangesUpdate,
+    async (changes) => {
+      // The comment is already part of the new bundle: the redraft reads it as evidence.
+      state.bundleHash = changes.bundleHash;
+      pendingRedraft = true;
+      await recordDecision({
+        requestId: changes.requestId, handoffId: state.handoffId, itemId: `packet:v${changes.packetVersion}`, kind: 'review_decision',
+        principalId: changes.actor.id, decision: 'changes_requested', comment: changes.comment, packetVersion: changes.packetVersion,
+      });
+      return state;
+    },
+    { validator: (changes) => asFailure(() => checkRequestChanges(state, changes, owners)) },
+  );
+
+  setHandler(
+    returnForContextUpdate,
+    async (ret) => {
+      returnedForContext = true;
+      state.returnsForContext += 1;
+      state.openQuestions.push(
+        question({ id: `return-${state.returnsForContext}`, question: `Implementation returned the handoff: ${ret.reason}`, askOf: 'handoff_owner', blocking: true }),
+      );
+      await recordDecision({
+        requestId: ret.requestId, handoffId: state.handoffId, itemId: `packet:v${state.packet?.version}`, kind: 'review_decision',
+        principalId: ret.actor.id, decision: 'returned_for_context', comment: ret.reason, packetVersion: state.packet?.version,
+      });
+      return state;
+    },
+    { validator: (ret) => asFailure(() => checkReturnForContext(state, ret, owners)) },
+  );
+
+  setHandler(
+    addEvidenceUpdate,
+    (evidence) => {
+      state.bundleHash = evidence.bundleHash;
+      if (evidence.owners) Object.assign(owners, evidence.owners);
+      evidenceAdded = true;
+      return state;
+    },
+    { validator: (evidence) => asFailure(() => checkAddEvidence(state, evidence, owners)) },
+  );
+
+  setHandler(
     signoffUpdate,
     async (signoff) => {
       state.signoffs[signoff.role] = { by: signoff.actor.id, at: now(), packetVersion: signoff.packetVersion, packetHash: signoff.packetHash };
@@ -79,17 +171,16 @@ export async function implementationHandoff(input: HandoffInput): Promise<Handof
       });
       return state;
     },
-    { validator: (signoff) => asFailure(() => checkSignoff(state, signoff, input.owners)) },
+    { validator: (signoff) => asFailure(() => checkSignoff(state, signoff, owners)) },
   );
 
   setHandler(
-    addEvidenceUpdate,
-    (evidence) => {
-      bundleHash = evidence.bundleHash;
-      evidenceAdded = true;
+    milestoneStatusUpdate,
+    (status) => {
+      state.milestone = { ...state.milestone, status: status.status, note: status.note, criteriaMet: status.criteriaMet ?? state.milestone?.criteriaMet ?? [] };
       return state;
     },
-    { validator: (evidence) => asFailure(() => checkAddEvidence(state, evidence, input.owners)) },
+    { validator: (status) => asFailure(() => checkMilestoneStatus(state, status, owners)) },
   );
 
   setHandler(
@@ -98,55 +189,29 @@ export async function implementationHandoff(input: HandoffInput): Promise<Handof
       state.cancelled = { by: cancel.actor.id, at: now(), reason: cancel.reason };
       return state;
     },
-    { validator: (cancel) => asFailure(() => checkCancel(state, cancel, input.owners)) },
+    { validator: (cancel) => asFailure(() => checkCancel(state, cancel, owners)) },
   );
 
-  /** Waits for a business condition, leaving at once when the handoff is cancelled. */
-  async function waitFor(done: () => boolean): Promise<void> {
-    await condition(() => done() || state.cancelled !== undefined);
-    if (state.cancelled) throw new HandoffCancelled();
+  // ---- the stages ----
+
+  /** Intake: the gates must pass; each failure becomes a question for the handoff owner. */
+  async function intake(): Promise<Step> {
+    const gates = await runIntakeGates({ bundleHash: state.bundleHash, now: now() });
+    state.gateFailures = gates.failures;
+    if (gates.passed) return 'drafting';
+    state.openQuestions = openQuestionsForGateFailures(gates.failures).map(question);
+    return 'waiting_for_evidence';
   }
 
-  async function enterStage(stage: HandoffStage): Promise<void> {
-    state.stage = stage;
-    upsertSearchAttributes([
-      { key: searchAttributes.stage, value: stage },
-      { key: searchAttributes.openQuestionCount, value: state.openQuestions.filter((q) => q.blocking).length },
-    ]);
-    await recordProjection({
-      handoffId: state.handoffId, dealId: state.dealId, customerName: state.customerName, stage, bundleHash,
-      packetVersion: state.packet?.version, handoffOwner: input.owners.handoffOwner?.id ?? undefined,
-      salesOwner: input.owners.sales?.id ?? undefined, implementationOwner: input.owners.implementation?.id ?? undefined,
-      kickoffTarget: input.kickoffTarget,
-    });
+  async function waitForEvidence(): Promise<Step> {
+    evidenceAdded = false;
+    await waitWithFollowUps(() => evidenceAdded);
+    return 'intake';
   }
 
-  async function measure(kind: MeasurementKind, value: number, detail: Record<string, unknown> = {}): Promise<void> {
-    await recordMeasurement({
-      handoffId: state.handoffId, dealId: state.dealId, kind, value, detail, at: now(),
-      owner: input.owners.implementation?.id ?? undefined,
-      key: `${state.handoffId}:${kind}:${state.packet?.version ?? 0}`,
-    });
-  }
-
-  /** Intake: the gates must pass; each failure is a question for the handoff owner until evidence fixes it. */
-  async function passIntakeGates(): Promise<void> {
-    for (;;) {
-      await enterStage('intake');
-      const gates = await runIntakeGates({ bundleHash, now: now() });
-      state.gateFailures = gates.failures;
-      if (gates.passed) return;
-      state.openQuestions = openQuestionsForGateFailures(gates.failures as GateFailure[]);
-      await enterStage('waiting_for_evidence');
-      evidenceAdded = false;
-      await waitFor(() => evidenceAdded);
-    }
-  }
-
-  async function draft(): Promise<void> {
-    await enterStage('drafting');
+  async function draft(): Promise<Step> {
     const version = (state.packet?.version ?? 0) + 1;
-    const request = { handoffId: state.handoffId, bundleHash, version, now: now() };
+    const request = { handoffId: state.handoffId, bundleHash: state.bundleHash, version, now: now() };
     let outcome: DraftOutcome;
     try {
       outcome = await draftPacket(request);
@@ -155,28 +220,51 @@ export async function implementationHandoff(input: HandoffInput): Promise<Handof
       log.warn('drafting fell back to the rules drafter', { error: String(err) });
       outcome = await draftPacketWithRules({ ...request, fallbackReason: failureMessage(err) });
     }
+    const routedAt = now();
     state.packet = outcome.packet;
-    state.openQuestions = outcome.openQuestions;
-    state.reviewItems = outcome.reviewItems.map((item) => ({ ...item, routedAt: now() }));
+    state.openQuestions = outcome.openQuestions.map(question);
+    state.reviewItems = outcome.reviewItems.map((item) => ({ ...item, routedAt, ...firstFollowUps(routedAt, sla) }));
     state.signoffs = {};
+    state.milestone = { due: outcome.firstMilestoneDue, criteriaMet: [] };
     await measure('packet_completion', outcome.packet.completeness);
     await measure('expectation_gaps', outcome.packet.impliedPromises);
+    await measure('clarification_requests', state.openQuestions.filter((q) => q.askOf === 'sales').length);
+    return 'in_review';
   }
 
-  async function review(): Promise<void> {
-    await enterStage('in_review');
-    await waitFor(() => isReviewComplete(state));
+  /** Review ends when all blocking items are decided and questions answered, or when it is sent back. */
+  async function review(): Promise<Step> {
+    await waitWithFollowUps(() => isReviewComplete(state) || pendingRedraft || returnedForContext);
+    return (await afterReviewer()) ?? 'awaiting_signoff';
   }
 
-  async function collectSignoffs(): Promise<void> {
-    await enterStage('awaiting_signoff');
-    await waitFor(() => state.signoffs.sales !== undefined && state.signoffs.implementation !== undefined);
-    await measure('open_questions_before_kickoff', state.openQuestions.length);
+  async function collectSignoffs(): Promise<Step> {
+    await waitFor(() => (state.signoffs.sales !== undefined && state.signoffs.implementation !== undefined) || pendingRedraft || returnedForContext);
+    const sentBack = await afterReviewer();
+    if (sentBack) return sentBack;
+    await measure('open_questions_before_kickoff', state.openQuestions.filter((q) => !q.answer).length);
+    return 'kickoff_release';
   }
 
-  /** Returns false when the materials would carry an unapproved promise: those items go back to review. */
-  async function release(): Promise<boolean> {
-    await enterStage('kickoff_release');
+  /** A redraft (changes requested) or a return for context takes precedence over moving on. */
+  async function afterReviewer(): Promise<Step | undefined> {
+    if (returnedForContext) {
+      returnedForContext = false;
+      pendingRedraft = false;
+      await measure('missing_context_return', 1, { count: state.returnsForContext });
+      return 'waiting_for_evidence';
+    }
+    if (pendingRedraft) {
+      pendingRedraft = false;
+      state.rework += 1;
+      await measure('kickoff_rework', state.rework);
+      return 'drafting';
+    }
+    return undefined;
+  }
+
+  /** Materials that would carry an unapproved promise send those items back to review. */
+  async function release(): Promise<Step> {
     const packet = state.packet!;
     const outcome = await releaseKickoff({
       handoffId: state.handoffId, customerName: state.customerName, kickoffTarget: input.kickoffTarget,
@@ -185,28 +273,136 @@ export async function implementationHandoff(input: HandoffInput): Promise<Handof
     });
     if (outcome.released) {
       state.release = { releasedAt: outcome.releasedAt, packetVersion: packet.version };
-      return true;
+      await measure('accepted', state.returnsForContext === 0 ? 1 : 0, { returnsForContext: state.returnsForContext });
+      return 'first_milestone';
     }
-    for (const item of state.reviewItems) {
-      if (outcome.blockingItemIds.includes(item.id)) {
-        item.decision = undefined;
-        item.routedAt = now();
-      }
+    const routedAt = now();
+    for (const item of state.reviewItems.filter((i) => outcome.blockingItemIds.includes(i.id))) {
+      Object.assign(item, { decision: undefined, notices: undefined, routedAt, ...firstFollowUps(routedAt, sla) });
+      await notify({
+        dedupeKey: `${state.handoffId}:${item.id}:release_blocked:v${packet.version}`, handoffId: state.handoffId,
+        kind: 'release_blocked', recipient: item.routeTo, itemId: item.id, subject: outcome.reason,
+      });
     }
     state.signoffs = {};
-    return false;
+    return 'in_review';
   }
 
+  /** The handoff stays open to the first-milestone date; a final status (met / not met) ends it early. */
+  async function followFirstMilestone(): Promise<Step> {
+    const due = state.milestone?.due ? Date.parse(`${state.milestone.due}T23:59:59Z`) : Date.now();
+    const isFinal = () => state.milestone?.status === 'met' || state.milestone?.status === 'not_met';
+    while (!isFinal() && Date.now() < due) {
+      await waitFor(isFinal, due - Date.now());
+      continueAsNewIfSuggested();
+    }
+    const met = state.milestone?.status === 'met';
+    await measure('first_milestone_readiness', met ? 1 : 0, { status: state.milestone?.status ?? 'unreported', criteriaMet: state.milestone?.criteriaMet ?? [] });
+    return 'completed';
+  }
+
+  const steps: Record<Exclude<Step, 'completed'>, () => Promise<Step>> = {
+    intake,
+    waiting_for_evidence: waitForEvidence,
+    drafting: draft,
+    in_review: review,
+    awaiting_signoff: collectSignoffs,
+    kickoff_release: release,
+    first_milestone: followFirstMilestone,
+  };
+
+  // ---- waiting, follow-ups, bookkeeping ----
+
+  /** Waits for a business condition, leaving at once when the handoff is cancelled. */
+  async function waitFor(done: () => boolean, timeoutMs?: number): Promise<boolean> {
+    const ready = () => done() || state.cancelled !== undefined;
+    // condition() without a timeout resolves to nothing, with one to whether the condition held.
+    const met = timeoutMs === undefined ? (await condition(ready), true) : await condition(ready, timeoutMs);
+    if (state.cancelled) throw new HandoffCancelled();
+    return met;
+  }
+
+  /** Waits like waitFor, sending each pending item's and question's reminders and escalations when due. */
+  async function waitWithFollowUps(done: () => boolean): Promise<void> {
+    for (;;) {
+      const pending = pendingFollowUps();
+      const next = nextFollowUpAt(pending.map((p) => p.followed));
+      if (await waitFor(done, next === undefined ? undefined : Math.max(next - Date.now(), 1))) return;
+      await sendDueFollowUps();
+      continueAsNewIfSuggested();
+    }
+  }
+
+  function pendingFollowUps(): Array<{ id: string; assignee?: string; followed: Followed }> {
+    return [
+      ...state.reviewItems.filter((i) => !i.decision).map((i) => ({ id: i.id, assignee: i.routeTo, followed: i as Followed })),
+      ...state.openQuestions.filter((q) => q.blocking && !q.answer).map((q) => ({ id: q.id, assignee: q.askedOf, followed: q as Followed })),
+    ];
+  }
+
+  async function sendDueFollowUps(): Promise<void> {
+    const at = Date.now();
+    for (const { id, assignee, followed } of pendingFollowUps()) {
+      for (const { kind, attempt } of dueFollowUps(followed, at)) {
+        const recipient = kind === 'reminder' ? assignee : owners.escalation?.id ?? owners.handoffOwner?.id ?? assignee;
+        if (recipient) {
+          await notify({
+            dedupeKey: `${state.handoffId}:${id}:${kind}:${attempt}`, handoffId: state.handoffId, kind, recipient, itemId: id,
+            subject: kind === 'reminder' ? `Reminder: ${id} is waiting for you` : `Escalation: ${id} is overdue (assigned to ${assignee ?? 'nobody'})`,
+          });
+        }
+        markSent(followed, kind, now(), sla);
+      }
+    }
+  }
+
+  function continueAsNewIfSuggested(): void {
+    if (workflowInfo().continueAsNewSuggested) throw new TimeToContinueAsNew();
+  }
+
+  function question(q: OpenQuestion): QuestionState {
+    const askedOf = { sales: owners.sales, implementation: owners.implementation, buyer: owners.sales, handoff_owner: owners.handoffOwner }[q.askOf]?.id
+      ?? owners.handoffOwner?.id ?? undefined;
+    const askedAt = now();
+    return { ...q, askedOf, askedAt, ...firstFollowUps(askedAt, sla) };
+  }
+
+  async function enterStage(stage: HandoffStage): Promise<void> {
+    state.stage = stage;
+    upsertSearchAttributes([
+      { key: searchAttributes.stage, value: stage },
+      { key: searchAttributes.openQuestionCount, value: state.openQuestions.filter((q) => q.blocking && !q.answer).length },
+      ...(owners.implementation ? [{ key: searchAttributes.implementationOwner, value: owners.implementation.id }] : []),
+    ]);
+    await recordProjection({
+      handoffId: state.handoffId, dealId: state.dealId, customerName: state.customerName, stage, bundleHash: state.bundleHash,
+      packetVersion: state.packet?.version, handoffOwner: owners.handoffOwner?.id, salesOwner: owners.sales?.id,
+      implementationOwner: owners.implementation?.id, kickoffTarget: input.kickoffTarget,
+    });
+  }
+
+  async function measure(kind: MeasurementKind, value: number, detail: Record<string, unknown> = {}): Promise<void> {
+    // One event per kind and packet version (and per rework or return count), so retries never double-count.
+    const discriminator = kind === 'kickoff_rework' ? `r${state.rework}` : kind === 'missing_context_return' ? `x${state.returnsForContext}` : `v${state.packet?.version ?? 0}`;
+    await recordMeasurement({
+      handoffId: state.handoffId, dealId: state.dealId, kind, value, detail, at: now(),
+      owner: owners.implementation?.id ?? undefined, key: `${state.handoffId}:${kind}:${discriminator}`,
+    });
+  }
+
+  // ---- the process ----
+  let step: Step = resume?.step ?? 'intake';
   try {
-    await passIntakeGates();
-    await draft();
-    do {
-      await review();
-      await collectSignoffs();
-    } while (!(await release()));
-    await measure('accepted', 1);
+    while (step !== 'completed') {
+      await enterStage(step);
+      step = await steps[step]();
+    }
     await enterStage('completed');
   } catch (err) {
+    if (err instanceof TimeToContinueAsNew) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof implementationHandoff>({ ...input, owners }, { state, step, pendingRedraft });
+    }
     if (!(err instanceof HandoffCancelled)) throw err;
     await enterStage('cancelled');
   }

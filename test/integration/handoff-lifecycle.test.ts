@@ -1,5 +1,6 @@
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import { startHarness, waitForStage, type Harness } from '../support/harness';
+import { milestoneStatusUpdate } from '../../src/workflows/definitions';
 
 // The whole path of one handoff through the real API, worker, Temporal dev server and Postgres.
 
@@ -48,9 +49,20 @@ test('the worked example goes from intake to a released kickoff', async () => {
     expect(signed.status).toBe(200);
   }
 
+  const following = await waitForStage(h, handoffId, ['first_milestone']);
+  expect(following.release.packetVersion).toBe(1);
+  expect(following.milestone.due).toBe('2026-12-03');
+  await h.client.workflow.getHandle(handoffId).executeUpdate(milestoneStatusUpdate, {
+    args: [{ status: 'met', note: 'kickoff held', requestId: `${handoffId}-m1`, actor: { id: 'u-chen', roles: ['implementation'] } }],
+  });
+
   const result = await h.client.workflow.getHandle(handoffId).result();
   expect(result.stage).toBe('completed');
   expect(result.release?.packetVersion).toBe(1);
+
+  const events = await h.pool.query('SELECT kind, value FROM measurement_events WHERE handoff_id = $1 ORDER BY kind', [handoffId]);
+  const byKind = Object.fromEntries(events.rows.map((r) => [r.kind, r.value]));
+  expect(byKind).toMatchObject({ accepted: 1, first_milestone_readiness: 1, expectation_gaps: inReview.packet.impliedPromises, packet_completion: inReview.packet.completeness });
 
   const release = await h.pool.query('SELECT packet_hash, system, record_id, customer_email FROM kickoff_releases WHERE handoff_id = $1', [handoffId]);
   expect(release.rows).toHaveLength(1);

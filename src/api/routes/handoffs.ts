@@ -60,6 +60,7 @@ export function handoffRoutes({ client, pool, config }: HandoffRoutesDeps): Rout
       kickoffTarget: bundle.kickoffTarget,
       systemOfRecord: bundle.systemOfRecord,
       owners: bundle.owners,
+      sla: { reminderAfterS: config.REVIEW_REMINDER_AFTER_S, escalateAfterS: config.REVIEW_ESCALATE_AFTER_S, repeatEveryS: config.REVIEW_REPEAT_EVERY_S },
     };
     try {
       await client.workflow.start(WORKFLOW_TYPE, {
