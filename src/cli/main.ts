@@ -21,10 +21,14 @@ const processIo: CliIo = {
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
   const command = name ? commands[name] : undefined;
+  if (name === '--help' || name === '-h') {
+    io.stdout(usage());
+    return 0;
+  }
   if (!command) {
-    if (name && name !== '--help' && name !== '-h') io.stderr(`handoff: unknown command "${name}"\n`);
+    if (name) io.stderr(`handoff: unknown command "${name}"\n`);
     io.stderr(usage());
-    return name && name !== '--help' && name !== '-h' ? 2 : name ? 0 : 2;
+    return 2;
   }
   return command.run(rest, io);
 }
