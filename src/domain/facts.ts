@@ -144,4 +144,9 @@ export function extractDurations(sentence: string): number[] {
   return out;
 }
 
-export const formatAmount = (a: Amount): string => `${a.currency ?? ''} ${a.value.toLocaleString('en-US')}`.trim();
+/** "USD 48,000" (thousands separators by hand: no locale data in workflow code). */
+export function formatAmount(a: Amount): string {
+  const [whole, cents] = String(a.value).split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${a.currency ?? ''} ${grouped}${cents ? `.${cents}` : ''}`.trim();
+}
