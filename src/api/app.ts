@@ -1,4 +1,4 @@
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import pino, { type Logger } from 'pino';
@@ -6,8 +6,11 @@ import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { authenticate } from './auth';
-import { problemHandler, sendProblem } from './problem';
-import { handoffRoutes } from './routes/handoffs';
+import { idempotency } from './idempotency';
+import { problemHandler, sendProblem, unsupportedMediaType } from './problem';
+import { createMetricsRegistry, httpMetrics } from './prometheus';
+import { buildRouter, type ApiRoute } from './route-table';
+import { apiRoutes } from './routes';
 
 export interface AppDeps {
   client: Client;
@@ -16,31 +19,50 @@ export interface AppDeps {
   logger?: Logger;
 }
 
+/** POST bodies are JSON: anything else with a body is refused (415) rather than read as empty. */
+const jsonOnly: RequestHandler = (req, _res, next) => {
+  if (req.is(['application/json', 'application/*+json']) === false) return next(unsupportedMediaType('send the body as application/json'));
+  next();
+};
+
 export function createApp({ client, pool, config, logger = pino({ level: config.LOG_LEVEL }) }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Express would otherwise turn `?a[b]=c` into objects; the zod query schemas expect strings.
+  app.set('query parser', 'simple');
+  const metrics = createMetricsRegistry();
+  app.use(httpMetrics(metrics));
   app.use(
     pinoHttp({
       logger,
       genReqId: (req, res) => {
-        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
+        const header = req.headers['x-request-id'];
+        const id = typeof header === 'string' && /^[\x21-\x7e]{1,100}$/.test(header) ? header : randomUUID();
         res.setHeader('x-request-id', id);
         return id;
       },
-      // Never log tokens or document text: only the method, path and who asked.
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
-      customProps: (req) => ({ principal: (req as express.Request).actor?.id }),
+      // Never log tokens or document text: only the method, route, who asked and which handoff.
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: String(req.url).split('?')[0].slice(0, 300) }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+      customProps: (req) => {
+        const r = req as express.Request;
+        return { principal: r.actor?.id, handoffId: r.handoffId, route: r.routeLabel };
+      },
     }),
   );
-  app.use(express.json({ limit: config.MAX_BODY_BYTES, strict: false }));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
-
-  app.use(authenticate(pool));
-  app.use(handoffRoutes({ client, pool, config }));
-  app.use((req, res) => sendProblem(res, 404, 'Not Found', `no route ${req.method} ${req.path}`));
+  const json = express.json({ limit: config.MAX_BODY_BYTES, strict: false, type: ['application/json', 'application/*+json'] });
+  const auth = authenticate(pool);
+  const idem = idempotency(pool, logger);
+  // Authenticate before reading a body: strangers cannot make the API parse megabytes.
+  const before = (route: ApiRoute): RequestHandler[] => [
+    ...(route.auth === 'public' ? [] : [auth]),
+    ...(route.method === 'post' ? [jsonOnly, json, idem] : []),
+  ];
+  app.use(buildRouter(apiRoutes, { client, pool, config, metrics }, before));
+  app.use((req, res) => sendProblem(res, 404, 'Not Found', `no route ${req.method} ${req.path.slice(0, 200)}`));
   app.use(problemHandler(logger));
   return app;
 }

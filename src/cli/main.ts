@@ -1,4 +1,5 @@
 import { draftCommand } from './draft';
+import { tokensCommand } from './tokens';
 
 // `handoff <command> ...`: a small dispatcher, so other subcommands plug in with one line.
 
@@ -11,6 +12,7 @@ export interface CliIo {
 
 export const commands: Record<string, { summary: string; run: Command }> = {
   draft: { summary: 'draft <bundle.json> [--format json|md] [--now ISO]   draft a handoff packet offline', run: draftCommand },
+  tokens: { summary: 'tokens create --principal <id> --role <role> [--role ...] [--name "..."]   print a new API token', run: tokensCommand },
 };
 
 const processIo: CliIo = {

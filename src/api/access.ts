@@ -1,0 +1,108 @@
+import type { Pool } from 'pg';
+import type { Client } from '@temporalio/client';
+import type { Owners } from '../domain/intake';
+import type { Actor, HandoffState } from '../domain/review';
+import { stateQuery } from '../workflows/definitions';
+import { forbidden, notFound } from './problem';
+import { hasRole } from './route-table';
+import { toHttpProblem } from './temporal-errors';
+
+// Who may see and act on one handoff. The API checks the coarse rule (is this person part of the
+// handoff, in which capacity); the workflow's update validators check the fine rules (the item is
+// routed to you, you are the named implementation owner) so a refused request never enters history.
+
+export interface HandoffContext {
+  handoffId: string;
+  state: HandoffState;
+  /** The owners named by the handoff's current bundle (evidence can correct them). */
+  owners: Owners;
+  bundleHash: string;
+}
+
+export async function queryState(client: Client, handoffId: string): Promise<HandoffState> {
+  try {
+    return await client.workflow.getHandle(handoffId).query(stateQuery);
+  } catch (err) {
+    throw toHttpProblem(err, handoffId);
+  }
+}
+
+/** The current bundle's hash: the state carries it; the projection covers a workflow that does not yet. */
+async function bundleHashOf(pool: Pool, state: HandoffState): Promise<string | undefined> {
+  if (state.bundleHash) return state.bundleHash;
+  const { rows } = await pool.query<{ bundle_hash: string }>('SELECT bundle_hash FROM handoffs WHERE handoff_id = $1', [state.handoffId]);
+  if (rows[0]) return rows[0].bundle_hash;
+  const latest = await pool.query<{ bundle_hash: string }>(
+    'SELECT bundle_hash FROM intake_bundles WHERE deal_id = $1 ORDER BY created_at DESC LIMIT 1',
+    [state.dealId],
+  );
+  return latest.rows[0]?.bundle_hash;
+}
+
+/** Only the owners of a stored bundle, without its document texts. */
+async function ownersOf(pool: Pool, bundleHash: string | undefined): Promise<Owners> {
+  if (!bundleHash) return {};
+  const { rows } = await pool.query<{ owners: Owners | null }>("SELECT body->'owners' AS owners FROM intake_bundles WHERE bundle_hash = $1", [bundleHash]);
+  return rows[0]?.owners ?? {};
+}
+
+export async function loadHandoffContext(client: Client, pool: Pool, handoffId: string): Promise<HandoffContext> {
+  const state = await queryState(client, handoffId);
+  const bundleHash = (await bundleHashOf(pool, state)) ?? '';
+  return { handoffId, state, owners: await ownersOf(pool, bundleHash), bundleHash };
+}
+
+/** A capacity in which someone acts on a handoff; `describe` is what docs and the document print. */
+export interface Capacity {
+  describe: string;
+  holds(actor: Actor, ctx: HandoffContext): boolean;
+}
+
+const ownerCapacity = (key: keyof Owners, describe: string): Capacity => ({
+  describe,
+  holds: (actor, ctx) => !!ctx.owners[key]?.id && ctx.owners[key]!.id === actor.id,
+});
+
+export const capacities = {
+  admin: { describe: 'admin', holds: (actor: Actor) => actor.roles.includes('admin') },
+  ops: { describe: 'ops', holds: (actor: Actor) => hasRole(actor, ['ops']) },
+  handoffOwner: ownerCapacity('handoffOwner', 'the handoff owner'),
+  salesOwner: ownerCapacity('sales', 'the sales owner'),
+  implementationOwner: ownerCapacity('implementation', 'the implementation owner'),
+  escalation: ownerCapacity('escalation', 'the escalation contact'),
+  routedReviewer: {
+    describe: 'a reviewer with items routed to them',
+    holds: (actor: Actor, ctx: HandoffContext) => ctx.state.reviewItems.some((i) => i.routeTo === actor.id),
+  },
+  askedPerson: {
+    describe: 'a person an open question is asked of',
+    holds: (actor: Actor, ctx: HandoffContext) => ctx.state.openQuestions.some((q) => q.askedOf === actor.id),
+  },
+} satisfies Record<string, Capacity>;
+
+export const anyOf = (...list: Capacity[]): Capacity => ({
+  describe: list.map((c) => c.describe).join(', '),
+  holds: (actor, ctx) => list.some((c) => c.holds(actor, ctx)),
+});
+
+/** Who sees a handoff at all; anyone else gets 404, so ids of other deals are not confirmed. */
+export const viewers = anyOf(
+  capacities.handoffOwner,
+  capacities.salesOwner,
+  capacities.implementationOwner,
+  capacities.escalation,
+  capacities.routedReviewer,
+  capacities.askedPerson,
+  capacities.ops,
+  capacities.admin,
+);
+
+/** An `authorize` hook: the handoff must exist and be visible (404), and the caller hold one of the capacities (403). */
+export function requireCapacity(capacity: Capacity) {
+  return async ({ deps, actor, params }: { deps: { client: Client; pool: Pool }; actor: Actor; params: { id: string } }): Promise<HandoffContext> => {
+    const ctx = await loadHandoffContext(deps.client, deps.pool, params.id);
+    if (!viewers.holds(actor, ctx)) throw notFound(`no handoff ${params.id}`);
+    if (!capacity.holds(actor, ctx)) throw forbidden(`only ${capacity.describe} may do this`);
+    return ctx;
+  };
+}

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { canonicalJson } from '../domain/canonical-json';
+import { conflict, invalidRequest, unprocessable, HttpProblem } from './problem';
+import { IdempotencyKey } from './schemas';
+
+// POSTs with an Idempotency-Key answer a replay with the first answer (status and body), kept in
+// Postgres so any API instance can replay it. Keyed by (principal, key): one client's keys never
+// collide with another's. A 5xx is not kept, so a retry after a server fault runs again.
+
+/** A request left in flight this long (a crashed instance) no longer blocks its key. */
+const ABANDONED_AFTER = '5 minutes';
+
+interface StoredAnswer {
+  request_hash: string;
+  status: number | null;
+  content_type: string | null;
+  location: string | null;
+  body: unknown;
+}
+
+const requestHash = (method: string, path: string, body: unknown) =>
+  createHash('sha256').update(canonicalJson({ method, path, body: body ?? null })).digest('hex');
+
+export function idempotency(pool: Pool, logger: Logger): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.get('idempotency-key');
+    if (req.method !== 'POST' || header === undefined || !req.actor) return next();
+    const parsed = IdempotencyKey.safeParse(header);
+    if (!parsed.success) throw invalidRequest(parsed.error, 'headers');
+    const key = parsed.data;
+    const principal = req.actor.id;
+    const hash = requestHash(req.method, req.path, req.body);
+
+    const claimed = await pool.query(
+      `INSERT INTO idempotency_keys (principal_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (principal_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, method = EXCLUDED.method,
+         path = EXCLUDED.path, created_at = now()
+         WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < now() - interval '${ABANDONED_AFTER}'
+       RETURNING key`,
+      [principal, key, req.method, req.path, hash],
+    );
+    if (claimed.rowCount === 0) {
+      const { rows } = await pool.query<StoredAnswer>(
+        'SELECT request_hash, status, content_type, location, body FROM idempotency_keys WHERE principal_id = $1 AND key = $2',
+        [principal, key],
+      );
+      const first = rows[0];
+      if (!first) throw new HttpProblem(409, 'Conflict', 'the Idempotency-Key was released while this request arrived; retry');
+      if (first.request_hash !== hash) throw unprocessable('this Idempotency-Key was used with a different request');
+      if (first.status === null) {
+        res.set('retry-after', '1');
+        throw conflict('a request with this Idempotency-Key is still in flight');
+      }
+      res.status(first.status).set('idempotent-replayed', 'true');
+      if (first.location) res.location(first.location);
+      res.type(first.content_type ?? 'application/json').send(JSON.stringify(first.body));
+      return;
+    }
+
+    // Keep the first answer before it leaves, so a replay right after it finds it.
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => {
+      const status = res.statusCode;
+      const saved =
+        status >= 500
+          ? pool.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND status IS NULL', [principal, key])
+          : pool.query(
+              `UPDATE idempotency_keys SET status = $3, content_type = $4, location = $5, body = $6, completed_at = now()
+                WHERE principal_id = $1 AND key = $2`,
+              [principal, key, status, String(res.get('content-type') ?? 'application/json').split(';')[0], res.get('location') ?? null, JSON.stringify(body ?? null)],
+            );
+      saved
+        .catch((err) => logger.error({ err, reqId: req.id }, 'could not store the idempotent answer'))
+        .finally(() => json(body));
+      return res;
+    };
+    next();
+  };
+}

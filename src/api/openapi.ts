@@ -1,0 +1,99 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { defineRoute, openApiPath, type ApiRoute } from './route-table';
+import { IdempotencyKey, Problem } from './schemas';
+
+// /openapi.json is generated from the route table and the same zod schemas the router parses with.
+
+const problemStatuses: Record<number, string> = {
+  400: 'Malformed request: zod field paths in `errors`',
+  401: 'No valid bearer token',
+  403: 'The caller may not do this',
+  404: 'No such handoff (or not visible to the caller), item or question',
+  409: 'Conflict: stale packet version, item already decided, handoff finished, or an Idempotency-Key still in flight',
+  413: 'The body is larger than the API accepts',
+  415: 'The body is not JSON',
+  422: 'The Idempotency-Key was used before with a different request',
+  503: 'Temporal or Postgres did not answer',
+};
+
+const problem = (status: number): ResponseConfig => ({
+  description: problemStatuses[status] ?? 'Error',
+  content: { 'application/problem+json': { schema: Problem } },
+});
+
+/** The problem statuses a route can answer, from what it is: public or not, with a body or not. */
+export function errorStatuses(route: ApiRoute): number[] {
+  const statuses = new Set<number>(route.errors ?? []);
+  if (route.params || route.query || route.body) statuses.add(400);
+  if (route.auth !== 'public') statuses.add(401);
+  if (route.auth !== 'public' && (route.auth !== 'any' || route.authorize)) statuses.add(403);
+  if (route.method === 'post') [400, 409, 413, 415, 422].forEach((s) => statuses.add(s));
+  return [...statuses].filter((s) => !route.responses[s]).sort();
+}
+
+function routeConfig(route: ApiRoute): RouteConfig {
+  const responses: RouteConfig['responses'] = {};
+  for (const [status, answer] of Object.entries(route.responses)) {
+    const content: Record<string, { schema: z.ZodType | { type: 'string' } }> = {};
+    if (answer.schema) content[answer.contentType ?? 'application/json'] = { schema: answer.schema };
+    else if (answer.contentType) content[answer.contentType] = { schema: { type: 'string' } };
+    for (const [type, schema] of Object.entries(answer.alternatives ?? {})) content[type] = { schema };
+    responses[status] = { description: answer.description, ...(Object.keys(content).length ? { content } : {}) };
+  }
+  for (const status of errorStatuses(route)) responses[status] = problem(status);
+  return {
+    method: route.method,
+    path: openApiPath(route.path),
+    operationId: route.operationId,
+    summary: route.summary,
+    description: [route.description, `Who: ${route.who}.`].filter(Boolean).join('\n\n'),
+    tags: [route.tag],
+    security: route.auth === 'public' ? [] : [{ bearer: [] }],
+    request: {
+      ...(route.params ? { params: route.params } : {}),
+      ...(route.query ? { query: route.query } : {}),
+      ...(route.method === 'post' ? { headers: z.object({ 'idempotency-key': IdempotencyKey.optional().describe('Replays the first answer to a retried POST') }) } : {}),
+      ...(route.body ? { body: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
+    },
+    responses,
+  };
+}
+
+export function buildOpenApiDocument(routes: ApiRoute[]) {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A token from `handoff tokens create`; it names a principal with roles (ops, sales, implementation, reviewer, admin)',
+  });
+  for (const route of routes) registry.registerPath(routeConfig(route));
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Handoff API',
+      version: '1.0.0',
+      description: 'Carries a closed deal from sales into implementation: a durable Temporal workflow per handoff. Errors are RFC 9457 problem details.',
+    },
+    security: [{ bearer: [] }],
+  });
+}
+
+/** The route serving the document of the given table (built once, on first request). */
+export function openApiRoute(routes: () => ApiRoute[]): ApiRoute {
+  let document: unknown;
+  return defineRoute({
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'openapi',
+    summary: 'This OpenAPI 3.1 document',
+    tag: 'meta',
+    auth: 'public',
+    who: 'anyone (no token)',
+    responses: { 200: { description: 'OpenAPI 3.1', contentType: 'application/json' } },
+    handler({ res }) {
+      document ??= buildOpenApiDocument(routes());
+      res.json(document);
+    },
+  });
+}

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { Actor, HandoffState } from '../../domain/review';
+import {
+  answerQuestionUpdate,
+  cancelUpdate,
+  decideReviewItemUpdate,
+  milestoneStatusUpdate,
+  returnForContextUpdate,
+  signoffUpdate,
+} from '../../workflows/definitions';
+import { anyOf, capacities, requireCapacity, viewers } from '../access';
+import { present } from '../present';
+import { defineRoute, type ApiDeps } from '../route-table';
+import { HandoffParams, HandoffView, QuestionParams, ReviewItemParams, schemas } from '../schemas';
+import { toHttpProblem } from '../temporal-errors';
+
+// People acting on a handoff: each route is one workflow update. The update's validator has the
+// last word (routed reviewer, named owner, current packet version), answered as 403/404/409.
+
+/**
+ * The id that dedupes a retried call, as Temporal update id and audit request id: the body's
+ * requestId, else the Idempotency-Key header, else a fresh one. Scoped by principal so two people
+ * who pick the same key never collide on one workflow.
+ */
+export const requestIdFor = (req: Request, actor: Actor, fromBody?: string): string =>
+  `${actor.id}:${fromBody ?? req.get('idempotency-key') ?? randomUUID()}`;
+
+export async function runUpdate<Arg>(
+  deps: ApiDeps,
+  handoffId: string,
+  update: UpdateDefinition<HandoffState, [Arg]>,
+  arg: Arg & { requestId: string },
+): Promise<HandoffState> {
+  try {
+    return await deps.client.workflow.getHandle(handoffId).executeUpdate(update, { args: [arg], updateId: arg.requestId });
+  } catch (err) {
+    throw toHttpProblem(err, handoffId);
+  }
+}
+
+const stateAnswer = { 200: { description: 'The handoff\'s new state', schema: HandoffView } };
+
+export const decideReviewItem = defineRoute({
+  method: 'post',
+  path: '/handoffs/:id/review-items/:itemId/decision',
+  operationId: 'decideReviewItem',
+  summary: 'Approve or reject a review item routed to you',
+  tag: 'review',
+  auth: 'any',
+  who: 'the reviewer the item is routed to (checked by the workflow: others 403)',
+  params: ReviewItemParams,
+  body: schemas.ReviewDecisionBody,
+  authorize: requireCapacity(viewers),
+  responses: stateAnswer,
+  errors: [404, 409],
+  async handler({ deps, req, actor, params, body, res }) {
+    const requestId = requestIdFor(req, actor, body.requestId);
+    const state = await runUpdate(deps, params.id, decideReviewItemUpdate, { ...body, itemId: params.itemId, requestId, actor });
+    res.json(present(deps.config, state));
+  },
+});
+
+export const answerQuestion = defineRoute({
+  method: 'post',
+  path: '/handoffs/:id/questions/:qid/answer',
+  operationId: 'answerQuestion',
+  summary: 'Answer an open question',
+  tag: 'review',
+  auth: 'any',
+  who: 'the person the question is asked of (checked by the workflow)',
+  params: QuestionParams,
+  body: schemas.AnswerQuestionBody,
+  authorize: requireCapacity(viewers),
+  responses: stateAnswer,
+  errors: [404, 409],
+  async handler({ deps, req, actor, params, body, res }) {
+    const requestId = requestIdFor(req, actor, body.requestId);
+    const state = await runUpdate(deps, params.id, answerQuestionUpdate, { ...body, questionId: params.qid, requestId, actor });
+    res.json(present(deps.config, state));
+  },
+});
+
+export const signoff = defineRoute({
+  method: 'post',
+  path: '/handoffs/:id/signoff',
+  operationId: 'signoff',
+  summary: 'Sign off the current packet version (sales or implementation)',
+  description: 'Binds to the packet version and hash: a signoff on an older version is refused with 409.',
+  tag: 'review',
+  auth: 'any',
+  who: 'the named sales owner (role sales) or implementation owner (role implementation), checked by the workflow',
+  params: HandoffParams,
+  body: schemas.SignoffBody,
+  authorize: requireCapacity(viewers),
+  responses: stateAnswer,
+  errors: [404, 409],
+  async handler({ deps, req, actor, params, body, res }) {
+    const requestId = requestIdFor(req, actor, body.requestId);
+    const state = await runUpdate(deps, params.id, signoffUpdate, { ...body, requestId, actor });
+    res.json(present(deps.config, state));
+  },
+});
+
+const returners = anyOf(capacities.implementationOwner, capacities.admin);
+export const returnForContext = defineRoute({
+  method: 'post',
+  path: '/handoffs/:id/return',
+  operationId: 'returnForContext',
+  summary: 'Send the handoff back for missing context (counts as a missing-context return)',
+  tag: 'review',
+  auth: 'any',
+  who: returners.describe,
+  params: HandoffParams,
+  body: schemas.ReturnForContextBody,
+  authorize: requireCapacity(returners),
+  responses: stateAnswer,
+  errors: [404, 409],
+  async handler({ deps, req, actor, params, body, res }) {
+    const requestId = requestIdFor(req, actor, body.requestId);
+    const state = await runUpdate(deps, params.id, returnForContextUpdate, { ...body, requestId, actor });
+    res.json(present(deps.config, state));
+  },
+});
+
+const cancellers = anyOf(capacities.handoffOwner, capacities.ops, capacities.admin);
+export const cancelHandoff = defineRoute({
+  method: 'post',
+  path: '/handoffs/:id/cancel',
+  operationId: 'cancelHandoff',
+  summary: 'Cancel the handoff',
+  tag: 'handoffs',
+  auth: 'any',
+  who: cancellers.describe,
+  params: HandoffParams,
+  body: schemas.CancelBody,
+  authorize: requireCapacity(cancellers),
+  responses: stateAnswer,
+  errors: [404, 409],
+  async handler({ deps, req, actor, params, body, res }) {
+    const requestId = requestIdFor(req, actor, body.requestId);
+    const state = await runUpdate(deps, params.id, cancelUpdate, { ...body, requestId, actor });
+    res.json(present(deps.config, state));
+  },
+});
+
+const milestoneReporters = anyOf(capacities.implementationOwner, capacities.handoffOwner, capacities.ops, capacities.admin);
+export const milestoneStatus = defineRoute({
+  method: 'post',
+  path: '/handoffs/:id/milestone',
+  operationId: 'milestoneStatus',
+  summary: 'Report the first milestone\'s status and the first-30-day criteria met so far',
+  tag: 'handoffs',
+  auth: 'any',
+  who: milestoneReporters.describe,
+  params: HandoffParams,
+  body: schemas.MilestoneStatusBody,
+  authorize: requireCapacity(milestoneReporters),
+  responses: stateAnswer,
+  errors: [404, 409],
+  async handler({ deps, req, actor, params, body, res }) {
+    const requestId = requestIdFor(req, actor, body.requestId);
+    const state = await runUpdate(deps, params.id, milestoneStatusUpdate, { ...body, requestId, actor });
+    res.json(present(deps.config, state));
+  },
+});

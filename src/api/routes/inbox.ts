@@ -1,0 +1,125 @@
+import type { HandoffState } from '../../domain/review';
+import { queryState } from '../access';
+import { HttpProblem } from '../problem';
+import { defineRoute, hasRole } from '../route-table';
+import { Inbox } from '../schemas';
+
+// The caller's pending work across handoffs: review items routed to them and questions asked of
+// them. Candidates come from the projection (active stages, caller is an owner, or any in-review
+// handoff for someone holding the reviewer role since routing may name them); the workflow's own
+// state then decides what is really pending.
+
+const activeStages = ['in_review', 'waiting_for_evidence', 'awaiting_signoff', 'first_milestone'];
+/** Bounds the state queries one inbox call makes. */
+const MAX_HANDOFFS = 200;
+const CONCURRENCY = 8;
+
+interface Candidate {
+  handoff_id: string;
+  handoff_owner: string | null;
+  sales_owner: string | null;
+  implementation_owner: string | null;
+}
+
+/** Who a question is for when the workflow did not name a person: the owner behind askOf. */
+function askedOf(question: HandoffState['openQuestions'][number], owners: Candidate): string | null | undefined {
+  if (question.askedOf) return question.askedOf;
+  switch (question.askOf) {
+    case 'sales':
+      return owners.sales_owner;
+    case 'implementation':
+      return owners.implementation_owner;
+    default:
+      // Questions for the buyer go through the handoff owner.
+      return owners.handoff_owner;
+  }
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
+  return out;
+}
+
+export const inbox = defineRoute({
+  method: 'get',
+  path: '/inbox',
+  operationId: 'inbox',
+  summary: 'Your pending review items and unanswered questions, with reminder and escalation times',
+  tag: 'review',
+  auth: 'any',
+  who: 'any principal (their own inbox)',
+  responses: { 200: { description: 'Pending work, most urgent first', schema: Inbox } },
+  async handler({ deps, actor, res }) {
+    const reviewer = hasRole(actor, ['reviewer']) && !actor.roles.includes('admin');
+    const { rows } = await deps.pool.query<Candidate>(
+      `SELECT handoff_id, handoff_owner, sales_owner, implementation_owner FROM handoffs
+        WHERE stage = ANY($1) AND ($2 IN (handoff_owner, sales_owner, implementation_owner) OR ($3 AND stage = 'in_review'))
+        ORDER BY updated_at DESC LIMIT $4`,
+      [activeStages, actor.id, reviewer, MAX_HANDOFFS + 1],
+    );
+    const candidates = rows.slice(0, MAX_HANDOFFS);
+    const states = await mapLimit(candidates, CONCURRENCY, async (c) => {
+      try {
+        return await queryState(deps.client, c.handoff_id);
+      } catch (err) {
+        // A handoff that finished or vanished since the projection was written has nothing pending.
+        if (err instanceof HttpProblem && (err.status === 404 || err.status === 409)) return undefined;
+        throw err;
+      }
+    });
+    const now = Date.now();
+    const items = candidates.flatMap((c, i) => {
+      const state = states[i];
+      if (!state) return [];
+      const base = { handoffId: state.handoffId, dealId: state.dealId, customerName: state.customerName, stage: state.stage };
+      const overdue = (at?: string) => !!at && Date.parse(at) <= now;
+      const reviewItems =
+        state.stage === 'in_review'
+          ? state.reviewItems
+              .filter((item) => item.routeTo === actor.id && !item.decision)
+              .map((item) => ({
+                ...base,
+                kind: 'review_item' as const,
+                id: item.id,
+                summary: item.summary,
+                category: item.category,
+                blocking: item.blocking,
+                since: item.routedAt,
+                remindAt: item.remindAt,
+                escalateAt: item.escalateAt,
+                overdue: overdue(item.escalateAt),
+                packetVersion: state.packet?.version,
+                action: `/handoffs/${state.handoffId}/review-items/${encodeURIComponent(item.id)}/decision`,
+              }))
+          : [];
+      const questions = state.openQuestions
+        .filter((q) => !q.answer && askedOf(q, c) === actor.id)
+        .map((q) => ({
+          ...base,
+          kind: 'question' as const,
+          id: q.id,
+          summary: q.question,
+          blocking: q.blocking,
+          since: q.askedAt,
+          remindAt: q.remindAt,
+          escalateAt: q.escalateAt,
+          overdue: overdue(q.escalateAt),
+          action: `/handoffs/${state.handoffId}/questions/${encodeURIComponent(q.id)}/answer`,
+        }));
+      return [...reviewItems, ...questions];
+    });
+    // Overdue first, then by the next due time, then oldest first.
+    const due = (e: { remindAt?: string; escalateAt?: string; since?: string }) => e.escalateAt ?? e.remindAt ?? e.since ?? '';
+    items.sort((a, b) => Number(b.overdue) - Number(a.overdue) || due(a).localeCompare(due(b)));
+    res.json({ principal: actor.id, items, handoffsChecked: candidates.length, truncated: rows.length > MAX_HANDOFFS });
+  },
+});

@@ -1,0 +1,32 @@
+import type { ApiRoute } from '../route-table';
+import { openApiRoute } from '../openapi';
+import { prometheusMetrics } from '../prometheus';
+import { answerQuestion, cancelHandoff, decideReviewItem, milestoneStatus, returnForContext, signoff } from './actions';
+import { addEvidence, requestChanges } from './evidence';
+import { createHandoff, getHandoff, getHistory, getPacket, listHandoffs } from './handoffs';
+import { healthz, readyz } from './health';
+import { inbox } from './inbox';
+import { measurementSummary } from './metrics';
+
+/** The API: every route, once. The router and /openapi.json are both built from this list. */
+export const apiRoutes: ApiRoute[] = [
+  healthz,
+  readyz,
+  createHandoff,
+  listHandoffs,
+  getHandoff,
+  getPacket,
+  getHistory,
+  addEvidence,
+  decideReviewItem,
+  answerQuestion,
+  requestChanges,
+  signoff,
+  returnForContext,
+  cancelHandoff,
+  milestoneStatus,
+  inbox,
+  measurementSummary,
+  prometheusMetrics,
+];
+apiRoutes.push(openApiRoute(() => apiRoutes));
