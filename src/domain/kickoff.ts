@@ -53,9 +53,14 @@ const normalize = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
 /** Promises review did not approve whose wording appears in the materials anyway. */
 export function unapprovedPromisesIn(materials: KickoffMaterials, packet: Packet, approved: ApprovedItemIds): ImpliedPromise[] {
   const text = normalize([...materials.agenda, materials.customerEmail].join('\n'));
+  // A promise often cites the contract clause it exceeds; that clause is contract text, not the promise.
+  const contractQuotes = new Set(
+    [...packet.contractFacts, ...packet.soldScope, ...packet.notSold].flatMap((entry) => entry.sources.map((s) => normalize(s.quote))),
+  );
   return packet.impliedPromises.filter((promise) => {
     const item = reviewItemFor(packet, promise);
     if (item && approved.has(item.id)) return false;
-    return [promise.statement, ...promise.sources.map((s) => s.quote)].some((t) => text.includes(normalize(t)));
+    const wording = [promise.statement, ...promise.sources.map((s) => s.quote)].map(normalize).filter((t) => !contractQuotes.has(t));
+    return wording.some((t) => text.includes(t));
   });
 }

@@ -33,7 +33,7 @@ export const testPrincipals: Array<{ id: string; name: string; roles: Role[] }> 
   { id: 'u-outsider', name: 'Olive Outsider', roles: ['reviewer'] },
 ];
 
-export async function startHarness(overrides: Partial<Config> = {}): Promise<Harness> {
+export async function startHarness(overrides: Partial<Config> = {}, options: { api?: boolean; worker?: boolean } = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -49,7 +49,10 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
   const pool = createPool(config.DATABASE_URL!);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const api = await startApi({ client, pool, config });
+  // Workflow tests drive Temporal directly and need no API.
+  const api: RunningApi = options.api === false
+    ? { url: 'http://127.0.0.1:9', server: undefined as never, close: async () => undefined }
+    : await startApi({ client, pool, config });
   const tokens: Record<string, string> = {};
   for (const principal of testPrincipals) tokens[principal.id] = await createToken(pool, principal);
 
@@ -105,7 +108,7 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
       await pool.end();
     },
   };
-  await harness.startWorker();
+  if (options.worker !== false) await harness.startWorker();
   return harness;
 }
 

@@ -1,0 +1,212 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { Actor, HandoffState } from '../../src/domain/review';
+import {
+  addEvidenceUpdate,
+  answerQuestionUpdate,
+  decideReviewItemUpdate,
+  milestoneStatusUpdate,
+  requestChangesUpdate,
+  returnForContextUpdate,
+  signoffUpdate,
+} from '../../src/workflows/definitions';
+import { loadSharedFixture, withDealId } from '../support/fixtures';
+import { startHarness, type Harness } from '../support/harness';
+import { bundleWith, inStage, startHandoff, waitForState } from '../support/start-handoff';
+
+// The review lifecycle on a real worker and dev server, driven through the workflow's updates.
+
+const chen: Actor = { id: 'u-chen', roles: ['implementation', 'reviewer'] };
+const ben: Actor = { id: 'u-ben', roles: ['sales'] };
+const ana: Actor = { id: 'u-ana', roles: ['ops', 'sales'] };
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({}, { api: false });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+let requestCounter = 0;
+const rid = () => `req-${Date.now()}-${++requestCounter}`;
+
+async function decideAll(handoffId: string, state: HandoffState, decision: 'approved' | 'rejected' = 'rejected') {
+  const handle = h.client.workflow.getHandle(handoffId);
+  for (const item of state.reviewItems.filter((i) => !i.decision)) {
+    await handle.executeUpdate(decideReviewItemUpdate, {
+      args: [{ itemId: item.id, decision, packetVersion: state.packet!.version, requestId: rid(), actor: { id: item.routeTo, roles: ['reviewer'] } }],
+    });
+  }
+}
+
+async function signBoth(handoffId: string, state: HandoffState) {
+  const handle = h.client.workflow.getHandle(handoffId);
+  for (const [role, actor] of [['sales', ben], ['implementation', chen]] as const) {
+    await handle.executeUpdate(signoffUpdate, {
+      args: [{ role, packetVersion: state.packet!.version, packetHash: state.packet!.hash, requestId: rid(), actor }],
+    });
+  }
+}
+
+/** The refusal a validator gave, as the API maps it (not_found / forbidden / conflict). */
+async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) return (err.cause as { type?: string }).type;
+    throw err;
+  }
+}
+
+/** Keeps this run's history for the replay test when RECORD_HISTORIES=1. */
+async function maybeRecord(name: string, handoffId: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await h.client.workflow.getHandle(handoffId).fetchHistory();
+  const dir = path.join(__dirname, 'histories');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${name}.json`), historyToJSON(history));
+}
+
+test('a signoff must name the current packet version and hash, and only the named owners sign', async () => {
+  const { handoffId, handle } = await startHandoff(h, withDealId(loadSharedFixture('worked-example'), 'sign'));
+  const review = await waitForState(h, handoffId, inStage('in_review'));
+  await decideAll(handoffId, review);
+  const awaiting = await waitForState(h, handoffId, inStage('awaiting_signoff'));
+  const { version, hash } = awaiting.packet!;
+
+  const wrongHash = `sha256:${'0'.repeat(64)}`;
+  expect(await refusal(handle.executeUpdate(signoffUpdate, { args: [{ role: 'implementation', packetVersion: version, packetHash: wrongHash, requestId: rid(), actor: chen }] }))).toBe('conflict');
+  expect(await refusal(handle.executeUpdate(signoffUpdate, { args: [{ role: 'implementation', packetVersion: version + 1, packetHash: hash, requestId: rid(), actor: chen }] }))).toBe('conflict');
+  expect(await refusal(handle.executeUpdate(signoffUpdate, { args: [{ role: 'implementation', packetVersion: version, packetHash: hash, requestId: rid(), actor: ben }] }))).toBe('forbidden');
+  expect(await refusal(handle.executeUpdate(signoffUpdate, { args: [{ role: 'sales', packetVersion: version, packetHash: hash, requestId: rid(), actor: chen }] }))).toBe('forbidden');
+
+  // A retried signoff with the same request id is one signoff, not two.
+  const requestId = rid();
+  const first = await handle.executeUpdate(signoffUpdate, { args: [{ role: 'sales', packetVersion: version, packetHash: hash, requestId, actor: ben }], updateId: requestId });
+  const again = await handle.executeUpdate(signoffUpdate, { args: [{ role: 'sales', packetVersion: version, packetHash: hash, requestId, actor: ben }], updateId: requestId });
+  expect(again.signoffs.sales).toEqual(first.signoffs.sales);
+  const audit = await h.pool.query("SELECT count(*)::int AS n FROM review_decisions WHERE handoff_id = $1 AND kind = 'signoff'", [handoffId]);
+  expect(audit.rows[0].n).toBe(1);
+
+  await handle.executeUpdate(signoffUpdate, { args: [{ role: 'implementation', packetVersion: version, packetHash: hash, requestId: rid(), actor: chen }] });
+  const following = await waitForState(h, handoffId, inStage('first_milestone'));
+  expect(following.signoffs.implementation?.packetHash).toBe(hash);
+  await handle.executeUpdate(milestoneStatusUpdate, { args: [{ status: 'not_met', note: 'data access still pending', requestId: rid(), actor: chen }] });
+  expect((await handle.result()).stage).toBe('completed');
+  const readiness = await h.pool.query("SELECT value, detail FROM measurement_events WHERE handoff_id = $1 AND kind = 'first_milestone_readiness'", [handoffId]);
+  expect(readiness.rows).toEqual([{ value: 0, detail: { status: 'not_met', criteriaMet: [] } }]);
+  await maybeRecord('signoff-and-milestone', handoffId);
+});
+
+test('requested changes redraft the packet as a new version with the comment as evidence', async () => {
+  const { handoffId, handle } = await startHandoff(h, withDealId(loadSharedFixture('worked-example'), 'changes'));
+  const v1 = await waitForState(h, handoffId, inStage('in_review'));
+  expect(v1.packet!.version).toBe(1);
+
+  const comment = 'The board meeting date is fixed by the customer; add it as a dependency for the dashboard.';
+  const bundleHash = await bundleWith(h, v1.bundleHash, [
+    { id: 'review-comment-1', kind: 'other', title: 'Review comment by u-chen', capturedAt: new Date().toISOString(), text: comment },
+  ]);
+  // Only someone reviewing this packet asks for changes, and only on the current version.
+  expect(await refusal(handle.executeUpdate(requestChangesUpdate, { args: [{ comment, packetVersion: 1, bundleHash, requestId: rid(), actor: ben }] }))).toBe('forbidden');
+  expect(await refusal(handle.executeUpdate(requestChangesUpdate, { args: [{ comment, packetVersion: 2, bundleHash, requestId: rid(), actor: chen }] }))).toBe('conflict');
+  await handle.executeUpdate(requestChangesUpdate, { args: [{ comment, packetVersion: 1, bundleHash, requestId: rid(), actor: chen }] });
+
+  const v2 = await waitForState(h, handoffId, (s) => s.stage === 'in_review' && s.packet?.version === 2);
+  expect(v2.rework).toBe(1);
+  expect(v2.packet!.hash).not.toBe(v1.packet!.hash);
+  expect(v2.reviewItems.every((i) => !i.decision)).toBe(true);
+
+  // A decision on the old version is refused now.
+  const item = v2.reviewItems[0];
+  expect(await refusal(handle.executeUpdate(decideReviewItemUpdate, { args: [{ itemId: item.id, decision: 'approved', packetVersion: 1, requestId: rid(), actor: chen }] }))).toBe('conflict');
+
+  const stored = await h.pool.query('SELECT version, body FROM packets WHERE handoff_id = $1 ORDER BY version', [handoffId]);
+  expect(stored.rows.map((r) => r.version)).toEqual([1, 2]);
+  const rework = await h.pool.query("SELECT value FROM measurement_events WHERE handoff_id = $1 AND kind = 'kickoff_rework'", [handoffId]);
+  expect(rework.rows).toEqual([{ value: 1 }]);
+  await handle.executeUpdate(decideReviewItemUpdate, { args: [{ itemId: item.id, decision: 'approved', packetVersion: 2, requestId: rid(), actor: chen }] });
+  await maybeRecord('request-changes', handoffId);
+  await handle.terminate('test done');
+});
+
+test('the implementation owner returns a handoff for missing context; new evidence re-runs the gates', async () => {
+  const { handoffId, handle } = await startHandoff(h, withDealId(loadSharedFixture('worked-example'), 'return'));
+  const review = await waitForState(h, handoffId, inStage('in_review'));
+  await decideAll(handoffId, review);
+  await waitForState(h, handoffId, inStage('awaiting_signoff'));
+
+  expect(await refusal(handle.executeUpdate(returnForContextUpdate, { args: [{ reason: 'who extracts the data?', requestId: rid(), actor: ben }] }))).toBe('forbidden');
+  await handle.executeUpdate(returnForContextUpdate, { args: [{ reason: 'Nobody knows who extracts the Epic data; get the signed data-access addendum.', requestId: rid(), actor: chen }] });
+  const waiting = await waitForState(h, handoffId, inStage('waiting_for_evidence'));
+  expect(waiting.returnsForContext).toBe(1);
+  expect(waiting.openQuestions.find((q) => q.id === 'return-1')).toMatchObject({ askOf: 'handoff_owner', askedOf: 'u-ana', blocking: true });
+
+  const bundleHash = await bundleWith(h, waiting.bundleHash, [
+    {
+      id: 'data-addendum',
+      kind: 'agreement',
+      title: 'Data access addendum',
+      capturedAt: new Date().toISOString(),
+      text: 'Addendum 1. Vendor will extract the Epic scheduling export and the Kronos timekeeping export once read access is granted.',
+    },
+  ]);
+  await handle.executeUpdate(addEvidenceUpdate, { args: [{ bundleHash, documentIds: ['data-addendum'], requestId: rid(), actor: ana }] });
+  const redrafted = await waitForState(h, handoffId, (s) => s.stage === 'in_review' && s.packet?.version === 2);
+  expect(redrafted.bundleHash).toBe(bundleHash);
+
+  const events = await h.pool.query("SELECT kind, value FROM measurement_events WHERE handoff_id = $1 AND kind IN ('missing_context_return', 'accepted')", [handoffId]);
+  expect(events.rows).toEqual([{ kind: 'missing_context_return', value: 1 }]);
+  await maybeRecord('return-for-context', handoffId);
+  await handle.terminate('test done');
+});
+
+test('failed gates wait for evidence with questions for the handoff owner, then go on', async () => {
+  const { handoffId, handle } = await startHandoff(h, withDealId(loadSharedFixture('missing-evidence'), 'gates'));
+  const waiting = await waitForState(h, handoffId, inStage('waiting_for_evidence'));
+  const codes = waiting.gateFailures.map((f) => f.code);
+  expect(codes).toEqual(expect.arrayContaining(['missing_implementation_owner', 'missing_scope_evidence']));
+  expect(waiting.openQuestions.every((q) => q.askOf === 'handoff_owner' && q.askedOf === 'u-ana' && q.blocking)).toBe(true);
+
+  // Evidence from someone who is not on the deal is refused.
+  const outsider: Actor = { id: 'u-outsider', roles: ['reviewer'] };
+  expect(await refusal(handle.executeUpdate(addEvidenceUpdate, { args: [{ bundleHash: waiting.bundleHash, documentIds: [], requestId: rid(), actor: outsider }] }))).toBe('forbidden');
+
+  const bundleHash = await bundleWith(h, waiting.bundleHash, [
+    {
+      id: 'sow',
+      kind: 'sow',
+      title: 'Statement of work',
+      capturedAt: '2026-11-21T11:00:00Z',
+      text: 'Statement of Work for Bluefin Logistics. Fees: USD 120,000 for a 24 month term. Deliverables: Fleet Insights configuration for 400 trucks and route exception alerts. Out of scope: single sign-on.',
+    },
+  ]);
+  await handle.executeUpdate(addEvidenceUpdate, {
+    args: [{ bundleHash, documentIds: ['sow'], owners: { implementation: { id: 'u-chen', name: 'Chen Li', email: 'chen@vendor.example' } }, requestId: rid(), actor: ana }],
+  });
+  // The owner correction reaches the gates through the stored bundle, as the API stores it.
+  const fixed = await waitForState(h, handoffId, inStage('waiting_for_evidence', 'in_review'));
+  if (fixed.stage === 'waiting_for_evidence') {
+    expect(fixed.gateFailures.map((f) => f.code)).not.toContain('missing_scope_evidence');
+  } else {
+    expect(fixed.packet?.version).toBe(1);
+  }
+  await maybeRecord('waiting-for-evidence', handoffId);
+  await handle.terminate('test done');
+});
+
+test('blocking questions hold review until the person asked answers them', async () => {
+  const { handoffId, handle } = await startHandoff(h, withDealId(loadSharedFixture('missing-evidence'), 'questions'));
+  const waiting = await waitForState(h, handoffId, inStage('waiting_for_evidence'));
+  const q = waiting.openQuestions[0];
+  expect(await refusal(handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: 'x', requestId: rid(), actor: chen }] }))).toBe('forbidden');
+  expect(await refusal(handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: 'nope', answer: 'x', requestId: rid(), actor: ana }] }))).toBe('not_found');
+  const answered = await handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: 'Chen Li will own implementation.', requestId: rid(), actor: ana }] });
+  expect(answered.openQuestions[0].answer).toMatchObject({ by: 'u-ana', text: 'Chen Li will own implementation.' });
+  expect(await refusal(handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: 'again', requestId: rid(), actor: ana }] }))).toBe('conflict');
+  await handle.terminate('test done');
+});
