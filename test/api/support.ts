@@ -1,0 +1,27 @@
+import { createToken } from '../../src/db/tokens';
+import type { Role } from '../../src/domain/review';
+import { loadSharedFixture, withDealId } from '../support/fixtures';
+import { startHarness, waitForStage, type Harness } from '../support/harness';
+
+// API tests: the harness (real worker, API, Temporal dev server, Postgres) plus principals the
+// role matrix needs beyond the demo people of the worked example.
+
+export const extraPrincipals: Array<{ id: string; name: string; roles: Role[] }> = [
+  { id: 'u-ops', name: 'Oscar Ops', roles: ['ops'] },
+  { id: 'u-impl2', name: 'Ines Other-Implementer', roles: ['implementation'] },
+];
+
+export async function startApiHarness(overrides: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
+  const h = await startHarness(overrides);
+  for (const p of extraPrincipals) h.tokens[p.id] = await createToken(h.pool, p);
+  return h;
+}
+
+/** The worked example (owners u-ana, u-ben, u-chen) started through the API and waited into review. */
+export async function handoffInReview(h: Harness, suffix: string): Promise<{ handoffId: string; state: any }> {
+  const bundle = withDealId(loadSharedFixture('worked-example'), suffix);
+  const started = await h.request('POST', '/handoffs', { token: h.tokens['u-ben'], body: bundle });
+  if (started.status !== 201) throw new Error(`could not start: ${started.status} ${JSON.stringify(started.body)}`);
+  const state = await waitForStage(h, started.body.handoffId, ['in_review']);
+  return { handoffId: started.body.handoffId, state };
+}
