@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { Actor, Role } from '../domain/review';
-import { forbidden, invalidRequest, unauthorized } from './problem';
+import { badRequest, forbidden, invalidRequest, unauthorized } from './problem';
 
 // One table of routes: the router and /openapi.json are both built from it, so no route can go
 // undocumented. Each route names who may call it, its params/query/body schemas and its answers.
@@ -88,8 +88,22 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** The path of the first string holding a NUL: Postgres text and jsonb cannot store one. */
+function nulPath(value: unknown, path: string[] = [], depth = 0): string[] | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (!value || typeof value !== 'object' || depth > 64) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.includes('\u0000')) return [...path, key];
+    const found = nulPath(inner, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: 'params' | 'query' | 'body'): T {
   if (!schema) return undefined as T;
+  const nul = nulPath(value);
+  if (nul) throw badRequest(`the request ${part} is not valid`, { errors: [{ path: [...(part === 'body' ? [] : [part]), ...nul].join('.'), message: 'NUL characters are not accepted' }] });
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw invalidRequest(parsed.error, part);
   return parsed.data;

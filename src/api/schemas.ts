@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IntakeBundle } from '../domain/intake';
+import { HttpProblem } from './problem';
 import { Packet } from '../domain/packet';
 import {
   AddEvidenceBody,
@@ -32,6 +33,20 @@ export const schemas = {
   MilestoneStatusBody: component('MilestoneStatusBody', MilestoneStatusBody),
   Packet: component('Packet', Packet),
 };
+
+/** zod's date pattern lets 2025-02-29 through; Postgres would not (a 500), so check the calendar too. */
+export const isCalendarDate = (text: string): boolean => {
+  const date = text.slice(0, 10);
+  const parsed = Date.parse(`${date}T00:00:00Z`);
+  return !Number.isNaN(parsed) && new Date(parsed).toISOString().startsWith(date);
+};
+
+/** The domain schemas take kickoffTarget as zod's date; Postgres stores it in a date column, so refuse 2025-02-29 here. */
+export function checkKickoffTarget(body: { kickoffTarget?: string }): void {
+  if (body.kickoffTarget !== undefined && !isCalendarDate(body.kickoffTarget)) {
+    throw new HttpProblem(400, 'Bad Request', 'the request body is not valid', { errors: [{ path: 'kickoffTarget', message: 'not a calendar date' }] });
+  }
+}
 
 export const HandoffIdPattern = /^handoff-[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const handoffId = z.string().regex(HandoffIdPattern, 'a handoff id like handoff-D-1042').describe('handoff-<dealId>');
@@ -131,8 +146,7 @@ export const Inbox = component(
   z.object({ principal: z.string(), items: z.array(InboxEntry), handoffsChecked: z.number().int(), truncated: z.boolean() }),
 );
 
-// zod's date pattern lets 2025-02-29 through; Postgres would not, so check the calendar too.
-const isoDate = z.iso.date().refine((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
+const isoDate = z.iso.date().refine(isCalendarDate, 'not a calendar date');
 export const MetricsQuery = z.strictObject({
   from: isoDate.optional().describe('inclusive start date (UTC)'),
   to: isoDate.optional().describe('exclusive end date (UTC)'),
