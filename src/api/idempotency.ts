@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { canonicalJson } from '../domain/canonical-json';
-import { conflict, invalidRequest, unprocessable, HttpProblem } from './problem';
+import { badRequest, conflict, HttpProblem, unprocessable, zodIssues } from './problem';
 import { IdempotencyKey } from './schemas';
 
 // POSTs with an Idempotency-Key answer a replay with the first answer (status and body), kept in
@@ -29,7 +29,7 @@ export function idempotency(pool: Pool, logger: Logger): RequestHandler {
     const header = req.get('idempotency-key');
     if (req.method !== 'POST' || header === undefined || !req.actor) return next();
     const parsed = IdempotencyKey.safeParse(header);
-    if (!parsed.success) throw invalidRequest(parsed.error, 'headers');
+    if (!parsed.success) throw badRequest('the Idempotency-Key header is not valid', { errors: zodIssues(parsed.error, 'headers.idempotency-key') });
     const key = parsed.data;
     const principal = req.actor.id;
     const hash = requestHash(req.method, req.path, req.body);
