@@ -18,10 +18,9 @@ export default async function globalSetup(): Promise<void> {
   // Embedded Postgres runs as a separate non-root user when we are root: it must reach this folder.
   fs.chmodSync(dataRoot, 0o755);
 
-  const [pgPort, temporalPort] = [await freePort(), await freePort()];
   const [postgres, temporal] = await Promise.all([
-    startEmbeddedPostgres({ dataDir: path.join(dataRoot, 'postgres'), port: pgPort, persistent: false }),
-    startTemporalDevServer({ port: temporalPort, headless: true, logFile: path.join(dataRoot, 'temporal.log') }),
+    onAFreePort((port) => startEmbeddedPostgres({ dataDir: path.join(dataRoot, 'postgres'), port, persistent: false })),
+    onAFreePort((port) => startTemporalDevServer({ port, headless: true, logFile: path.join(dataRoot, 'temporal.log') })),
   ]);
   await migrate(postgres.url);
 
@@ -34,6 +33,17 @@ export default async function globalSetup(): Promise<void> {
   process.env.HANDOFF_TEST_WORKFLOW_BUNDLE = bundlePath;
   process.env.HANDOFF_TEST_DATA = dataRoot;
   (globalThis as Record<string, unknown>).__handoffServices = { postgres, temporal, dataRoot };
+}
+
+/** A port can be taken between being found free and being bound (other test runs): try a fresh one. */
+async function onAFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+    }
+  }
 }
 
 const noop = () => undefined;

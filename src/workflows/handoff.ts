@@ -83,8 +83,10 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     rework: 0,
     returnsForContext: 0,
   };
-  // Set by updates, read by the stage that is waiting for them.
-  let evidenceAdded = false;
+  // Set by updates, read by the stage that is waiting for them. Evidence is counted, not flagged, so
+  // evidence that arrives while the handoff is still entering waiting_for_evidence is never lost.
+  let evidenceReceived = 0;
+  let evidenceSeen = 0;
   let pendingRedraft = resume?.pendingRedraft ?? false;
   let returnedForContext = false;
 
@@ -137,6 +139,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     returnForContextUpdate,
     async (ret) => {
       returnedForContext = true;
+      evidenceSeen = evidenceReceived;
       state.returnsForContext += 1;
       state.openQuestions.push(
         question({ id: `return-${state.returnsForContext}`, question: `Implementation returned the handoff: ${ret.reason}`, askOf: 'handoff_owner', blocking: true }),
@@ -155,7 +158,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     (evidence) => {
       state.bundleHash = evidence.bundleHash;
       if (evidence.owners) Object.assign(owners, evidence.owners);
-      evidenceAdded = true;
+      evidenceReceived += 1;
       return state;
     },
     { validator: (evidence) => asFailure(() => checkAddEvidence(state, evidence, owners)) },
@@ -196,6 +199,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
 
   /** Intake: the gates must pass; each failure becomes a question for the handoff owner. */
   async function intake(): Promise<Step> {
+    evidenceSeen = evidenceReceived;
     const gates = await runIntakeGates({ bundleHash: state.bundleHash, now: now() });
     state.gateFailures = gates.failures;
     if (gates.passed) return 'drafting';
@@ -204,8 +208,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   }
 
   async function waitForEvidence(): Promise<Step> {
-    evidenceAdded = false;
-    await waitWithFollowUps(() => evidenceAdded);
+    await waitWithFollowUps(() => evidenceReceived > evidenceSeen);
     return 'intake';
   }
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { execFileSync } from 'node:child_process';
+import { ensureTemporalCli } from '../../src/dev/temporal-cli';
 import type { Actor, HandoffState } from '../../src/domain/review';
 import {
   addEvidenceUpdate,
@@ -65,10 +66,11 @@ async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
 /** Keeps this run's history for the replay test when RECORD_HISTORIES=1. */
 async function maybeRecord(name: string, handoffId: string) {
   if (!process.env.RECORD_HISTORIES) return;
-  const history = await h.client.workflow.getHandle(handoffId).fetchHistory();
+  // The CLI writes the canonical JSON form that replay reads back.
+  const json = execFileSync(ensureTemporalCli(), ['workflow', 'show', '--workflow-id', handoffId, '--address', h.config.TEMPORAL_ADDRESS, '--output', 'json']);
   const dir = path.join(__dirname, 'histories');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${name}.json`), historyToJSON(history));
+  fs.writeFileSync(path.join(dir, `${name}.json`), json);
 }
 
 test('a signoff must name the current packet version and hash, and only the named owners sign', async () => {
