@@ -23,5 +23,11 @@ export async function handoffInReview(h: Harness, suffix: string): Promise<{ han
   const started = await h.request('POST', '/handoffs', { token: h.tokens['u-ben'], body: bundle });
   if (started.status !== 201) throw new Error(`could not start: ${started.status} ${JSON.stringify(started.body)}`);
   const state = await waitForStage(h, started.body.handoffId, ['in_review']);
+  // The projection (lists, inbox) is written by an activity right after the stage changes.
+  const deadline = Date.now() + 15_000;
+  while ((await h.pool.query("SELECT 1 FROM handoffs WHERE handoff_id = $1 AND stage = 'in_review'", [started.body.handoffId])).rowCount !== 1) {
+    if (Date.now() > deadline) throw new Error(`the projection of ${started.body.handoffId} never showed in_review`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return { handoffId: started.body.handoffId, state };
 }
