@@ -97,11 +97,25 @@ export const viewers = anyOf(
   capacities.admin,
 );
 
-/** An `authorize` hook: the handoff must exist and be visible (404), and the caller hold one of the capacities (403). */
-export function requireCapacity(capacity: Capacity) {
-  return async ({ deps, actor, params }: { deps: { client: Client; pool: Pool }; actor: Actor; params: { id: string } }): Promise<HandoffContext> => {
+type AuthorizeArgs = { deps: { client: Client; pool: Pool }; actor: Actor; params: { id: string } };
+
+/** For reads: the handoff must exist and be visible to the caller, else 404 (its existence is not confirmed). */
+export function requireViewer() {
+  return async ({ deps, actor, params }: AuthorizeArgs): Promise<HandoffContext> => {
     const ctx = await loadHandoffContext(deps.client, deps.pool, params.id);
     if (!viewers.holds(actor, ctx)) throw notFound(`no handoff ${params.id}`);
+    return ctx;
+  };
+}
+
+/**
+ * For actions: the handoff must exist (404) and the caller hold one of the capacities (403). A
+ * caller with no part in the handoff gets 403 too: they asked to act, and are told they may not.
+ */
+export function requireCapacity(capacity: Capacity) {
+  return async ({ deps, actor, params }: AuthorizeArgs): Promise<HandoffContext> => {
+    const ctx = await loadHandoffContext(deps.client, deps.pool, params.id);
+    if (!viewers.holds(actor, ctx)) throw forbidden(`you take no part in handoff ${params.id}`);
     if (!capacity.holds(actor, ctx)) throw forbidden(`only ${capacity.describe} may do this`);
     return ctx;
   };

@@ -143,7 +143,13 @@ export const InboxEntry = component(
 );
 export const Inbox = component(
   'Inbox',
-  z.object({ principal: z.string(), items: z.array(InboxEntry), handoffsChecked: z.number().int(), truncated: z.boolean() }),
+  z.object({
+    principal: z.string(),
+    items: z.array(InboxEntry),
+    handoffsChecked: z.number().int(),
+    truncated: z.boolean().describe('more candidate handoffs than one call checks'),
+    unavailable: z.array(z.string()).describe('handoffs whose workflow did not answer in time; their items are missing'),
+  }),
 );
 
 const isoDate = z.iso.date().refine(isCalendarDate, 'not a calendar date');

@@ -7,8 +7,8 @@ import { handoffInReview, startApiHarness } from './support';
 //
 // "Allowed" is asserted without changing the handoff: a caller who passes the access rules reaches
 // body validation (400, sent an empty body) or the workflow's own check (409: stale packet version,
-// not awaiting signoff). 403: known to the handoff but not in that capacity. 404: not a participant,
-// so the handoff's existence is not confirmed. 401: no or an unknown token.
+// not awaiting signoff). 403: known to the handoff but not in that capacity, or not part of it at all
+// (actions). 404: reads by someone not part of the handoff, so its existence is not confirmed. 401: no or an unknown token.
 
 const callers = ['none', 'badToken', 'u-ana', 'u-ben', 'u-chen', 'admin', 'u-ops', 'u-dev', 'u-outsider', 'u-impl2'] as const;
 type Caller = (typeof callers)[number];
@@ -28,8 +28,10 @@ interface Ids {
   hash: string;
 }
 
+// Reads hide a handoff from those who take no part in it (404); actions tell them no (403).
 const outsiders = { 'u-dev': 404, 'u-outsider': 404, 'u-impl2': 404 };
 const viewers = { 'u-ana': 200, 'u-ben': 200, 'u-chen': 200, admin: 200, 'u-ops': 200, ...outsiders };
+const strangers = { 'u-dev': 403, 'u-outsider': 403, 'u-impl2': 403 };
 const unauth = { none: 401, badToken: 401 };
 
 const matrix: Cell[] = [
@@ -46,40 +48,40 @@ const matrix: Cell[] = [
   { method: 'GET', route: '/handoffs/:id/history', path: (i) => `/handoffs/${i.handoffId}/history`, expect: { ...unauth, ...viewers, others: 0 } },
   {
     method: 'POST', route: '/handoffs/:id/evidence', path: (i) => `/handoffs/${i.handoffId}/evidence`, body: () => ({}),
-    expect: { ...unauth, ...outsiders, 'u-ana': 400, 'u-ben': 400, admin: 400, 'u-ops': 400, 'u-chen': 403, others: 0 },
+    expect: { ...unauth, ...strangers, 'u-ana': 400, 'u-ben': 400, admin: 400, 'u-ops': 400, 'u-chen': 403, others: 0 },
   },
   {
     method: 'POST', route: '/handoffs/:id/review-items/:itemId/decision',
     path: (i) => `/handoffs/${i.handoffId}/review-items/${i.itemId}/decision`,
     body: () => ({ decision: 'approved', packetVersion: 99 }),
     // Only the routed reviewer gets past the workflow's routing check, to its version check.
-    expect: { ...unauth, ...outsiders, 'u-chen': 409, 'u-ana': 403, 'u-ben': 403, admin: 403, 'u-ops': 403, others: 0 },
+    expect: { ...unauth, ...strangers, 'u-chen': 409, 'u-ana': 403, 'u-ben': 403, admin: 403, 'u-ops': 403, others: 0 },
   },
   {
     method: 'POST', route: '/handoffs/:id/questions/:qid/answer', path: (i) => `/handoffs/${i.handoffId}/questions/q1/answer`, body: () => ({}),
-    expect: { ...unauth, ...outsiders, 'u-ana': 400, 'u-ben': 400, 'u-chen': 400, admin: 400, 'u-ops': 400, others: 0 },
+    expect: { ...unauth, ...strangers, 'u-ana': 400, 'u-ben': 400, 'u-chen': 400, admin: 400, 'u-ops': 400, others: 0 },
   },
   {
     method: 'POST', route: '/handoffs/:id/changes', path: (i) => `/handoffs/${i.handoffId}/changes`, body: () => ({}),
-    expect: { ...unauth, ...outsiders, 'u-chen': 400, admin: 400, 'u-ana': 403, 'u-ben': 403, 'u-ops': 403, others: 0 },
+    expect: { ...unauth, ...strangers, 'u-chen': 400, admin: 400, 'u-ana': 403, 'u-ben': 403, 'u-ops': 403, others: 0 },
   },
   {
     method: 'POST', route: '/handoffs/:id/signoff', path: (i) => `/handoffs/${i.handoffId}/signoff`,
     body: (i) => ({ role: 'implementation', packetVersion: 1, packetHash: i.hash }),
     // The named implementation owner passes the workflow's owner check and meets its stage check.
-    expect: { ...unauth, ...outsiders, 'u-chen': 409, 'u-ana': 403, 'u-ben': 403, admin: 403, 'u-ops': 403, others: 0 },
+    expect: { ...unauth, ...strangers, 'u-chen': 409, 'u-ana': 403, 'u-ben': 403, admin: 403, 'u-ops': 403, others: 0 },
   },
   {
     method: 'POST', route: '/handoffs/:id/return', path: (i) => `/handoffs/${i.handoffId}/return`, body: () => ({}),
-    expect: { ...unauth, ...outsiders, 'u-chen': 400, admin: 400, 'u-ana': 403, 'u-ben': 403, 'u-ops': 403, others: 0 },
+    expect: { ...unauth, ...strangers, 'u-chen': 400, admin: 400, 'u-ana': 403, 'u-ben': 403, 'u-ops': 403, others: 0 },
   },
   {
     method: 'POST', route: '/handoffs/:id/cancel', path: (i) => `/handoffs/${i.handoffId}/cancel`, body: () => ({}),
-    expect: { ...unauth, ...outsiders, 'u-ana': 400, admin: 400, 'u-ops': 400, 'u-ben': 403, 'u-chen': 403, others: 0 },
+    expect: { ...unauth, ...strangers, 'u-ana': 400, admin: 400, 'u-ops': 400, 'u-ben': 403, 'u-chen': 403, others: 0 },
   },
   {
     method: 'POST', route: '/handoffs/:id/milestone', path: (i) => `/handoffs/${i.handoffId}/milestone`, body: () => ({}),
-    expect: { ...unauth, ...outsiders, 'u-chen': 400, 'u-ana': 400, admin: 400, 'u-ops': 400, 'u-ben': 403, others: 0 },
+    expect: { ...unauth, ...strangers, 'u-chen': 400, 'u-ana': 400, admin: 400, 'u-ops': 400, 'u-ben': 403, others: 0 },
   },
   { method: 'GET', route: '/inbox', path: () => '/inbox', expect: { ...unauth, others: 200 } },
   {

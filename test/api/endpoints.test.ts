@@ -54,21 +54,23 @@ describe('GET /handoffs', () => {
   });
 
   test('pages with a cursor or an offset, without repeats', async () => {
-    for (let i = 0; i < 3; i++) {
-      await post('/handoffs', h.tokens['u-ben'], withDealId({ ...loadSharedFixture('worked-example'), documents: [] } as any, `page${i}`));
+    // Handoffs of a customer of their own: other test files' handoffs share the table.
+    const customer = `Paging Co ${Date.now().toString(36)}`;
+    for (let i = 0; i < 5; i++) {
+      const bundle = withDealId({ ...loadSharedFixture('worked-example'), customer: { name: customer } }, `page${i}`);
+      expect((await post('/handoffs', h.tokens['u-ben'], bundle)).status).toBe(201);
     }
     // Starts write the projection asynchronously (first stage change).
-    const deadline = Date.now() + 15_000;
     let all: any;
-    do {
-      all = await get('/handoffs?limit=100');
-      await new Promise((r) => setTimeout(r, 100));
-    } while (all.body.items.length < 4 && Date.now() < deadline);
+    await waitFor(async () => {
+      all = await get(`/handoffs?limit=100&customer=${encodeURIComponent(customer)}`);
+      return all.body.items.length === 5;
+    });
     const total = all.body.items.length;
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await get(`/handoffs?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: any = await get(`/handoffs?limit=2&customer=${encodeURIComponent(customer)}${cursor ? `&cursor=${cursor}` : ''}`);
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.items.map((i: any) => i.handoffId));
@@ -76,7 +78,7 @@ describe('GET /handoffs', () => {
     } while (cursor);
     expect(seen).toEqual(all.body.items.map((i: any) => i.handoffId));
     expect(new Set(seen).size).toBe(total);
-    const offset = await get('/handoffs?limit=2&offset=2');
+    const offset = await get(`/handoffs?limit=2&offset=2&customer=${encodeURIComponent(customer)}`);
     expect(offset.body.items.map((i: any) => i.handoffId)).toEqual(seen.slice(2, 4));
     expect((await get('/handoffs?limit=2&offset=2&cursor=abc')).status).toBe(400);
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { Actor, HandoffState } from '../../domain/review';
+import type { Actor, HandoffAck, HandoffState } from '../../domain/review';
 import {
   answerQuestionUpdate,
   cancelUpdate,
@@ -9,6 +9,7 @@ import {
   milestoneStatusUpdate,
   returnForContextUpdate,
   signoffUpdate,
+  stateQuery,
 } from '../../workflows/definitions';
 import { anyOf, capacities, requireCapacity, viewers } from '../access';
 import { present } from '../present';
@@ -30,11 +31,14 @@ export const requestIdFor = (req: Request, actor: Actor, fromBody?: string): str
 export async function runUpdate<Arg>(
   deps: ApiDeps,
   handoffId: string,
-  update: UpdateDefinition<HandoffState, [Arg]>,
+  update: UpdateDefinition<HandoffAck, [Arg]>,
   arg: Arg & { requestId: string },
 ): Promise<HandoffState> {
   try {
-    return await deps.client.workflow.getHandle(handoffId).executeUpdate(update, { args: [arg], updateId: arg.requestId });
+    const handle = deps.client.workflow.getHandle(handoffId);
+    await handle.executeUpdate(update, { args: [arg], updateId: arg.requestId });
+    // Updates answer with a small ack (it is kept in history); the full state comes from the query.
+    return await handle.query(stateQuery);
   } catch (err) {
     throw toHttpProblem(err, handoffId);
   }
@@ -49,7 +53,7 @@ export const decideReviewItem = defineRoute({
   summary: 'Approve or reject a review item routed to you',
   tag: 'review',
   auth: 'any',
-  who: 'the reviewer the item is routed to (checked by the workflow: others 403)',
+  who: 'the reviewer the item is routed to (checked by the workflow); others 403',
   params: ReviewItemParams,
   body: schemas.ReviewDecisionBody,
   authorize: requireCapacity(viewers),

@@ -7,7 +7,7 @@ import { handoffIdFor } from '../../domain/intake';
 import { renderPacketMarkdown } from '../../domain/packet-render';
 import { redactBundle } from '../../domain/redact';
 import { HandoffInput, searchAttributes, WORKFLOW_TYPE } from '../../workflows/definitions';
-import { viewers, requireCapacity } from '../access';
+import { requireViewer, viewers } from '../access';
 import { badRequest, notFound } from '../problem';
 import { defineRoute, hasRole, type ApiDeps } from '../route-table';
 import {
@@ -180,7 +180,7 @@ export const getHandoff = defineRoute({
   auth: 'any',
   who: `${viewers.describe} (others: 404)`,
   params: HandoffParams,
-  authorize: requireCapacity(viewers),
+  authorize: requireViewer(),
   responses: { 200: { description: 'The state query', schema: HandoffView } },
   errors: [404],
   handler({ deps, loaded, res }) {
@@ -198,7 +198,7 @@ export const getPacket = defineRoute({
   who: `${viewers.describe} (others: 404)`,
   params: HandoffParams,
   query: PacketQuery,
-  authorize: requireCapacity(viewers),
+  authorize: requireViewer(),
   responses: {
     200: { description: 'The packet', schema: schemas.Packet, alternatives: { 'text/markdown': z.string() } },
   },
@@ -244,7 +244,7 @@ export const getHistory = defineRoute({
   who: `${viewers.describe} (others: 404)`,
   params: HandoffParams,
   query: HistoryQuery,
-  authorize: requireCapacity(viewers),
+  authorize: requireViewer(),
   responses: { 200: { description: 'The history summary', schema: HandoffHistory } },
   errors: [404],
   async handler({ deps, params, query, res }) {

@@ -13,6 +13,8 @@ const activeStages = ['in_review', 'waiting_for_evidence', 'awaiting_signoff', '
 /** Bounds the state queries one inbox call makes. */
 const MAX_HANDOFFS = 200;
 const CONCURRENCY = 8;
+/** One handoff whose worker does not answer must not hold up everyone's inbox. */
+const QUERY_DEADLINE_MS = 3_000;
 
 interface Candidate {
   handoff_id: string;
@@ -67,13 +69,15 @@ export const inbox = defineRoute({
       [activeStages, actor.id, reviewer, MAX_HANDOFFS + 1],
     );
     const candidates = rows.slice(0, MAX_HANDOFFS);
+    const unavailable: string[] = [];
     const states = await mapLimit(candidates, CONCURRENCY, async (c) => {
       try {
-        return await queryState(deps.client, c.handoff_id);
+        return await deps.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => queryState(deps.client, c.handoff_id));
       } catch (err) {
-        // A handoff that finished or vanished since the projection was written has nothing pending.
-        if (err instanceof HttpProblem && (err.status === 404 || err.status === 409)) return undefined;
-        throw err;
+        // A handoff that vanished since the projection was written has nothing pending; one that
+        // does not answer is named, so the caller knows the list may be incomplete.
+        if (!(err instanceof HttpProblem && err.status === 404)) unavailable.push(c.handoff_id);
+        return undefined;
       }
     });
     const now = Date.now();
@@ -120,6 +124,6 @@ export const inbox = defineRoute({
     // Overdue first, then by the next due time, then oldest first.
     const due = (e: { remindAt?: string; escalateAt?: string; since?: string }) => e.escalateAt ?? e.remindAt ?? e.since ?? '';
     items.sort((a, b) => Number(b.overdue) - Number(a.overdue) || due(a).localeCompare(due(b)));
-    res.json({ principal: actor.id, items, handoffsChecked: candidates.length, truncated: rows.length > MAX_HANDOFFS });
+    res.json({ principal: actor.id, items, handoffsChecked: candidates.length, truncated: rows.length > MAX_HANDOFFS, unavailable });
   },
 });
