@@ -28,16 +28,19 @@ import { toHttpProblem } from '../temporal-errors';
 export const requestIdFor = (req: Request, actor: Actor, fromBody?: string): string =>
   `${actor.id}:${fromBody ?? req.get('idempotency-key') ?? randomUUID()}`;
 
+/**
+ * Sends one update and answers with the handoff's state. Updates answer with a small ack (every
+ * answer is kept in workflow history), so the full state comes from the state query right after.
+ */
 export async function runUpdate<Arg>(
   deps: ApiDeps,
   handoffId: string,
-  update: UpdateDefinition<HandoffAck, [Arg]>,
+  update: UpdateDefinition<unknown, [Arg]>,
   arg: Arg & { requestId: string },
 ): Promise<HandoffState> {
+  const handle = deps.client.workflow.getHandle(handoffId);
   try {
-    const handle = deps.client.workflow.getHandle(handoffId);
     await handle.executeUpdate(update, { args: [arg], updateId: arg.requestId });
-    // Updates answer with a small ack (it is kept in history); the full state comes from the query.
     return await handle.query(stateQuery);
   } catch (err) {
     throw toHttpProblem(err, handoffId);
