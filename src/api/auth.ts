@@ -24,7 +24,3 @@ export function authenticate(pool: Pool): RequestHandler {
   };
 }
 
-export const actorOf = (req: { actor?: Actor }): Actor => {
-  if (!req.actor) throw unauthorized();
-  return req.actor;
-};

@@ -9,7 +9,7 @@ import { redactBundle } from '../../domain/redact';
 import { HandoffInput, searchAttributes, WORKFLOW_TYPE } from '../../workflows/definitions';
 import { requireViewer, viewers } from '../access';
 import { badRequest, notFound } from '../problem';
-import { defineRoute, hasRole, type ApiDeps } from '../route-table';
+import { defineRoute, hasRole } from '../route-table';
 import {
   HandoffCreated,
   HandoffHistory,
@@ -266,5 +266,3 @@ export const getHistory = defineRoute({
     });
   },
 });
-
-export const handoffReadRoutes = (_deps?: ApiDeps) => [createHandoff, listHandoffs, getHandoff, getPacket, getHistory];
