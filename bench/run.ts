@@ -1,4 +1,5 @@
 import { benchDrafter } from './drafter';
+import { benchHistory } from './history';
 
 // `npm run bench`: runs each benchmark in turn and prints its figures. Add a benchmark by adding
 // its function to this list.
@@ -10,6 +11,7 @@ export interface BenchResult {
 
 const benches: Array<() => Promise<BenchResult>> = [
   () => benchDrafter(),
+  () => benchHistory(),
 ];
 
 async function main(): Promise<void> {

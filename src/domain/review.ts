@@ -187,6 +187,13 @@ export const HandoffState = z.object({
 });
 export type HandoffState = z.infer<typeof HandoffState>;
 
+/**
+ * What an update answers: small on purpose, since every answer is kept in workflow history. The
+ * API reads the full state with the `state` query right after.
+ */
+export const HandoffAck = z.object({ handoffId: z.string(), stage: HandoffStage, packetVersion: z.number().int().optional() });
+export type HandoffAck = z.infer<typeof HandoffAck>;
+
 /** Items still waiting for a decision. */
 export const pendingReviewItems = (state: Pick<HandoffState, 'reviewItems'>): ReviewItemState[] =>
   state.reviewItems.filter((item) => !item.decision);

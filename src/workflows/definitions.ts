@@ -6,6 +6,7 @@ import type {
   AddEvidenceInput,
   AnswerQuestionInput,
   CancelInput,
+  HandoffAck,
   HandoffState,
   MilestoneStatusInput,
   RequestChangesInput,
@@ -38,14 +39,14 @@ export const HandoffInput = z.object({
 export type HandoffInput = z.infer<typeof HandoffInput>;
 
 export const stateQuery = defineQuery<HandoffState>('state');
-export const decideReviewItemUpdate = defineUpdate<HandoffState, [ReviewDecisionInput]>('decideReviewItem');
-export const signoffUpdate = defineUpdate<HandoffState, [SignoffInput]>('signoff');
-export const answerQuestionUpdate = defineUpdate<HandoffState, [AnswerQuestionInput]>('answerQuestion');
-export const requestChangesUpdate = defineUpdate<HandoffState, [RequestChangesInput]>('requestChanges');
-export const returnForContextUpdate = defineUpdate<HandoffState, [ReturnForContextInput]>('returnForContext');
-export const milestoneStatusUpdate = defineUpdate<HandoffState, [MilestoneStatusInput]>('milestoneStatus');
-export const addEvidenceUpdate = defineUpdate<HandoffState, [AddEvidenceInput]>('addEvidence');
-export const cancelUpdate = defineUpdate<HandoffState, [CancelInput]>('cancel');
+export const decideReviewItemUpdate = defineUpdate<HandoffAck, [ReviewDecisionInput]>('decideReviewItem');
+export const signoffUpdate = defineUpdate<HandoffAck, [SignoffInput]>('signoff');
+export const answerQuestionUpdate = defineUpdate<HandoffAck, [AnswerQuestionInput]>('answerQuestion');
+export const requestChangesUpdate = defineUpdate<HandoffAck, [RequestChangesInput]>('requestChanges');
+export const returnForContextUpdate = defineUpdate<HandoffAck, [ReturnForContextInput]>('returnForContext');
+export const milestoneStatusUpdate = defineUpdate<HandoffAck, [MilestoneStatusInput]>('milestoneStatus');
+export const addEvidenceUpdate = defineUpdate<HandoffAck, [AddEvidenceInput]>('addEvidence');
+export const cancelUpdate = defineUpdate<HandoffAck, [CancelInput]>('cancel');
 
 export const searchAttributes = {
   stage: defineSearchAttributeKey('HandoffStage', SearchAttributeType.KEYWORD),

@@ -5,6 +5,7 @@ import {
   continueAsNew,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -14,7 +15,7 @@ import type { DraftOutcome } from '../activities/drafting';
 import type { MeasurementKind } from '../domain/measurement';
 import type { OpenQuestion } from '../domain/packet';
 import { openQuestionsForGateFailures } from '../domain/questions';
-import { isReviewComplete, type HandoffStage, type HandoffState, type QuestionState } from '../domain/review';
+import { isReviewComplete, type HandoffAck, type HandoffStage, type HandoffState, type QuestionState } from '../domain/review';
 import {
   checkAddEvidence,
   checkAnswer,
@@ -41,11 +42,17 @@ import {
   stateQuery,
 } from './definitions';
 
-const { runIntakeGates, recordProjection, recordDecision, recordMeasurement, releaseKickoff, draftPacketWithRules, notify } =
-  proxyActivities<HandoffActivities>({
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-  });
+const { runIntakeGates, releaseKickoff, draftPacketWithRules, notify } = proxyActivities<HandoffActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+// Bookkeeping writes (projection, audit, measurements) are short idempotent inserts: as local
+// activities they cost one history event each instead of three.
+const { recordProjection, recordDecision, recordMeasurement } = proxyLocalActivities<HandoffActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 
 // The LLM path gets a few tries (transient errors, invalid output); then the rules drafter stands in.
 const { draftPacket } = proxyActivities<HandoffActivities>({
@@ -91,6 +98,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   let returnedForContext = false;
 
   setHandler(stateQuery, () => state);
+  const ack = (): HandoffAck => ({ handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version });
 
   setHandler(
     decideReviewItemUpdate,
@@ -101,7 +109,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
         requestId: decision.requestId, handoffId: state.handoffId, itemId: item.id, kind: 'review_decision',
         principalId: decision.actor.id, decision: decision.decision, comment: decision.comment, packetVersion: decision.packetVersion,
       });
-      return state;
+      return ack();
     },
     { validator: (decision) => asFailure(() => checkReviewDecision(state, decision)) },
   );
@@ -115,7 +123,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
         requestId: answer.requestId, handoffId: state.handoffId, itemId: `question:${question.id}`, kind: 'review_decision',
         principalId: answer.actor.id, decision: 'answered', comment: answer.answer, packetVersion: state.packet?.version,
       });
-      return state;
+      return ack();
     },
     { validator: (answer) => asFailure(() => checkAnswer(state, answer, owners)) },
   );
@@ -130,7 +138,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
         requestId: changes.requestId, handoffId: state.handoffId, itemId: `packet:v${changes.packetVersion}`, kind: 'review_decision',
         principalId: changes.actor.id, decision: 'changes_requested', comment: changes.comment, packetVersion: changes.packetVersion,
       });
-      return state;
+      return ack();
     },
     { validator: (changes) => asFailure(() => checkRequestChanges(state, changes, owners)) },
   );
@@ -148,7 +156,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
         requestId: ret.requestId, handoffId: state.handoffId, itemId: `packet:v${state.packet?.version}`, kind: 'review_decision',
         principalId: ret.actor.id, decision: 'returned_for_context', comment: ret.reason, packetVersion: state.packet?.version,
       });
-      return state;
+      return ack();
     },
     { validator: (ret) => asFailure(() => checkReturnForContext(state, ret, owners)) },
   );
@@ -159,7 +167,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
       state.bundleHash = evidence.bundleHash;
       if (evidence.owners) Object.assign(owners, evidence.owners);
       evidenceReceived += 1;
-      return state;
+      return ack();
     },
     { validator: (evidence) => asFailure(() => checkAddEvidence(state, evidence, owners)) },
   );
@@ -172,7 +180,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
         requestId: signoff.requestId, handoffId: state.handoffId, itemId: `signoff:${signoff.role}`, kind: 'signoff',
         principalId: signoff.actor.id, decision: 'signed', comment: signoff.comment, packetVersion: signoff.packetVersion,
       });
-      return state;
+      return ack();
     },
     { validator: (signoff) => asFailure(() => checkSignoff(state, signoff, owners)) },
   );
@@ -181,7 +189,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     milestoneStatusUpdate,
     (status) => {
       state.milestone = { ...state.milestone, status: status.status, note: status.note, criteriaMet: status.criteriaMet ?? state.milestone?.criteriaMet ?? [] };
-      return state;
+      return ack();
     },
     { validator: (status) => asFailure(() => checkMilestoneStatus(state, status, owners)) },
   );
@@ -190,7 +198,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     cancelUpdate,
     (cancel) => {
       state.cancelled = { by: cancel.actor.id, at: now(), reason: cancel.reason };
-      return state;
+      return ack();
     },
     { validator: (cancel) => asFailure(() => checkCancel(state, cancel, owners)) },
   );

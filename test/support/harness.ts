@@ -72,7 +72,8 @@ export async function startHarness(overrides: Partial<Config> = {}, options: { a
         connection: workerConnection,
         pool,
         config,
-        workflowBundle: { codePath: process.env.HANDOFF_TEST_WORKFLOW_BUNDLE! },
+        // Tests share the bundle built once in global setup; benchmarks bundle their own.
+        workflowBundle: process.env.HANDOFF_TEST_WORKFLOW_BUNDLE ? { codePath: process.env.HANDOFF_TEST_WORKFLOW_BUNDLE } : undefined,
       });
       running = worker.run();
     },

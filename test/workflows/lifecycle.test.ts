@@ -12,6 +12,7 @@ import {
   requestChangesUpdate,
   returnForContextUpdate,
   signoffUpdate,
+  stateQuery,
 } from '../../src/workflows/definitions';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
@@ -88,9 +89,11 @@ test('a signoff must name the current packet version and hash, and only the name
 
   // A retried signoff with the same request id is one signoff, not two.
   const requestId = rid();
-  const first = await handle.executeUpdate(signoffUpdate, { args: [{ role: 'sales', packetVersion: version, packetHash: hash, requestId, actor: ben }], updateId: requestId });
-  const again = await handle.executeUpdate(signoffUpdate, { args: [{ role: 'sales', packetVersion: version, packetHash: hash, requestId, actor: ben }], updateId: requestId });
-  expect(again.signoffs.sales).toEqual(first.signoffs.sales);
+  await handle.executeUpdate(signoffUpdate, { args: [{ role: 'sales', packetVersion: version, packetHash: hash, requestId, actor: ben }], updateId: requestId });
+  const first = await handle.query(stateQuery);
+  const ack = await handle.executeUpdate(signoffUpdate, { args: [{ role: 'sales', packetVersion: version, packetHash: hash, requestId, actor: ben }], updateId: requestId });
+  expect(ack).toEqual({ handoffId, stage: 'awaiting_signoff', packetVersion: version });
+  expect((await handle.query(stateQuery)).signoffs.sales).toEqual(first.signoffs.sales);
   const audit = await h.pool.query("SELECT count(*)::int AS n FROM review_decisions WHERE handoff_id = $1 AND kind = 'signoff'", [handoffId]);
   expect(audit.rows[0].n).toBe(1);
 
@@ -207,7 +210,8 @@ test('blocking questions hold review until the person asked answers them', async
   const q = waiting.openQuestions[0];
   expect(await refusal(handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: 'x', requestId: rid(), actor: chen }] }))).toBe('forbidden');
   expect(await refusal(handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: 'nope', answer: 'x', requestId: rid(), actor: ana }] }))).toBe('not_found');
-  const answered = await handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: 'Chen Li will own implementation.', requestId: rid(), actor: ana }] });
+  await handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: 'Chen Li will own implementation.', requestId: rid(), actor: ana }] });
+  const answered = await handle.query(stateQuery);
   expect(answered.openQuestions[0].answer).toMatchObject({ by: 'u-ana', text: 'Chen Li will own implementation.' });
   expect(await refusal(handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: 'again', requestId: rid(), actor: ana }] }))).toBe('conflict');
   await handle.terminate('test done');
