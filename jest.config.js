@@ -8,5 +8,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60_000,
+  // Temporal's native runtime (installed once per process under --runInBand) keeps the event loop
+  // alive after the last test; every service the run started is stopped in global teardown.
+  forceExit: true,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

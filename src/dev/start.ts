@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createWorker } from '../../worker';
 import { startApi } from '../api/server';
 import { loadConfig } from '../config';
@@ -16,6 +16,8 @@ import { startTemporalDevServer } from './temporal-server';
 // embedded Postgres, both kept under .data/, unless TEMPORAL_ADDRESS / DATABASE_URL point elsewhere.
 
 async function main(): Promise<void> {
+  // Worker start-up (webpack's bundle report) is noise here; warnings and errors still show.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const root = path.resolve(__dirname, '..', '..');
   const dataDir = path.resolve(process.env.HANDOFF_DATA_DIR ?? path.join(root, '.data'));
   fs.mkdirSync(dataDir, { recursive: true });
