@@ -8,7 +8,7 @@ import { IntakeBundle } from '../../src/domain/intake';
 import type { PacketContent } from '../../src/domain/packet';
 import { redactBundle } from '../../src/domain/redact';
 import type { LlmPacketDraft } from '../../src/domain/verify-packet';
-import { errorResponse, startFakeAnthropic, textResponse, toolUseResponse, type FakeAnthropic, type FakeHandler } from '../support/fake-anthropic';
+import { draftFromRules, errorResponse, startFakeAnthropic, textResponse, toolUseResponse, type FakeAnthropic, type FakeHandler } from '../support/fake-anthropic';
 
 // draftWithLlm against a local fake of the Messages endpoint, through the real SDK. Each call is
 // one activity attempt: the tests check what one attempt sends, returns and throws; retrying is
@@ -32,11 +32,7 @@ async function serve(handler: FakeHandler): Promise<LlmConfig> {
 
 const rulesFor = (bundle: IntakeBundle): PacketContent => draftPacket(redactBundle(bundle).bundle, { now: NOW });
 
-/** What a careful model would send: the rules' own findings, as tool input. */
-function draftFrom(rules: PacketContent): LlmPacketDraft {
-  const { dealId: _d, draftedBy: _b, reviewItems: _r, completeness: _c, gates: _g, drafting: _x, openQuestions, ...sections } = rules;
-  return { ...sections, openQuestions: openQuestions.filter((q) => !q.gate).map(({ question, askOf, blocking }) => ({ question, askOf, blocking })) };
-}
+const draftFrom = draftFromRules;
 
 const reply = (input: unknown, usage = { inputTokens: 3100, outputTokens: 1450 }) => () => toolUseResponse(PACKET_TOOL_NAME, input, usage);
 

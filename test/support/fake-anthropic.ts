@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PacketContent } from '../../src/domain/packet';
+import type { LlmPacketDraft } from '../../src/domain/verify-packet';
 
 // A local stand-in for the Anthropic Messages endpoint, so tests drive the real SDK (its request
 // building, error classes, timeouts) over real HTTP without calling the real API. Each call is
@@ -135,4 +137,10 @@ function parseJson(raw: string): unknown {
   } catch {
     return raw;
   }
+}
+
+/** What a careful model would send: the rules' own findings, as the packet tool's input. */
+export function draftFromRules(rules: PacketContent): LlmPacketDraft {
+  const { dealId: _d, draftedBy: _b, reviewItems: _r, completeness: _c, gates: _g, drafting: _x, openQuestions, ...sections } = rules;
+  return { ...sections, openQuestions: openQuestions.filter((q) => !q.gate).map(({ question, askOf, blocking }) => ({ question, askOf, blocking })) };
 }
