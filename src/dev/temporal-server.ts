@@ -14,6 +14,8 @@ export interface DevServerOptions {
   headless?: boolean;
   logFile?: string;
   namespace?: string;
+  /** Server dynamic config, e.g. a low continue-as-new threshold for a test. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -37,6 +39,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   if (opts.headless || opts.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1');
   for (const [name, type] of Object.entries(handoffSearchAttributeTypes)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
   const child = spawn(cli, args, { stdio: ['ignore', out, out] });
