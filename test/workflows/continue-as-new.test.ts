@@ -5,6 +5,7 @@ import { freePort } from '../../src/dev/free-port';
 import { decideReviewItemUpdate, signoffUpdate } from '../../src/workflows/definitions';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
+import { maybeRecordHistory } from '../support/histories';
 import { inStage, startHandoff, waitForState } from '../support/start-handoff';
 
 // Long reviews continue as new with their state. A dev server of its own suggests continue-as-new
@@ -44,6 +45,7 @@ test('a review that outgrows its history continues as new and loses nothing', as
   const { runId } = await handle.describe();
   expect(runId).not.toBe(firstRunId);
   expect((await h.client.workflow.getHandle(handoffId, firstRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+  maybeRecordHistory('continued-as-new', server.address, handoffId, firstRunId);
 
   // The new run keeps following up where the old one stopped: the next reminder is number 2, not 1 again.
   const carried = await waitForState(h, handoffId, (s) => s.stage === 'in_review' && s.reviewItems.filter((i) => !i.decision).every((i) => (i.notices?.reminders ?? 0) >= 2));

@@ -1,8 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { execFileSync } from 'node:child_process';
-import { ensureTemporalCli } from '../../src/dev/temporal-cli';
 import type { Actor, HandoffState } from '../../src/domain/review';
 import {
   addEvidenceUpdate,
@@ -16,6 +12,7 @@ import {
 } from '../../src/workflows/definitions';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
+import { maybeRecordHistory } from '../support/histories';
 import { bundleWith, inStage, startHandoff, waitForState } from '../support/start-handoff';
 
 // The review lifecycle on a real worker and dev server, driven through the workflow's updates.
@@ -64,15 +61,7 @@ async function refusal(promise: Promise<unknown>): Promise<string | undefined> {
   }
 }
 
-/** Keeps this run's history for the replay test when RECORD_HISTORIES=1. */
-async function maybeRecord(name: string, handoffId: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  // The CLI writes the canonical JSON form that replay reads back.
-  const json = execFileSync(ensureTemporalCli(), ['workflow', 'show', '--workflow-id', handoffId, '--address', h.config.TEMPORAL_ADDRESS, '--output', 'json']);
-  const dir = path.join(__dirname, 'histories');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${name}.json`), json);
-}
+const maybeRecord = async (name: string, handoffId: string) => maybeRecordHistory(name, h.config.TEMPORAL_ADDRESS, handoffId);
 
 test('a signoff must name the current packet version and hash, and only the named owners sign', async () => {
   const { handoffId, handle } = await startHandoff(h, withDealId(loadSharedFixture('worked-example'), 'sign'));
