@@ -11,11 +11,14 @@ export interface KickoffMaterials {
 /** Ids of review items approved by their reviewer. */
 export type ApprovedItemIds = ReadonlySet<string>;
 
-/** The review item that covers a promise: same category, same cited quote. */
+/**
+ * The review item that covers a promise: same category, same cited quote. Promises that exceed the
+ * same contract clause all cite it, so the item citing the promise's own sentence (its first source) wins.
+ */
 export function reviewItemFor(packet: Pick<Packet, 'reviewItems'>, promise: ImpliedPromise) {
-  return packet.reviewItems.find(
-    (item) => item.category === promise.category && item.sources.some((s) => promise.sources.some((p) => p.quote === s.quote)),
-  );
+  const cites = (item: Packet['reviewItems'][number], quote: string) => item.sources.some((s) => s.quote === quote);
+  const candidates = packet.reviewItems.filter((item) => item.category === promise.category && promise.sources.some((p) => cites(item, p.quote)));
+  return candidates.find((item) => cites(item, promise.sources[0].quote)) ?? candidates[0];
 }
 
 export function approvedPromises(packet: Packet, approved: ApprovedItemIds): ImpliedPromise[] {
