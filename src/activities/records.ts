@@ -13,6 +13,8 @@ export interface ProjectionUpdate {
   salesOwner?: string;
   implementationOwner?: string;
   kickoffTarget?: string;
+  /** People with pending items or questions: the inbox looks handoffs up by them. */
+  assignees?: string[];
 }
 
 export interface DecisionRecord {
@@ -31,13 +33,14 @@ export function createRecordActivities({ pool }: ActivityDeps) {
     /** Keeps the list/search table in step with the workflow, which stays the source of truth. */
     async recordProjection(p: ProjectionUpdate): Promise<void> {
       await pool.query(
-        `INSERT INTO handoffs (handoff_id, deal_id, customer_name, stage, bundle_hash, packet_version, handoff_owner, sales_owner, implementation_owner, kickoff_target)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
+        `INSERT INTO handoffs (handoff_id, deal_id, customer_name, stage, bundle_hash, packet_version, handoff_owner, sales_owner, implementation_owner, kickoff_target, assignees)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
          ON CONFLICT (handoff_id) DO UPDATE SET stage = EXCLUDED.stage, bundle_hash = EXCLUDED.bundle_hash,
            packet_version = COALESCE(EXCLUDED.packet_version, handoffs.packet_version),
            handoff_owner = EXCLUDED.handoff_owner, sales_owner = EXCLUDED.sales_owner,
-           implementation_owner = EXCLUDED.implementation_owner, kickoff_target = EXCLUDED.kickoff_target, updated_at = now()`,
-        [p.handoffId, p.dealId, p.customerName, p.stage, p.bundleHash, p.packetVersion ?? null, p.handoffOwner ?? null, p.salesOwner ?? null, p.implementationOwner ?? null, p.kickoffTarget ?? null],
+           implementation_owner = EXCLUDED.implementation_owner, kickoff_target = EXCLUDED.kickoff_target,
+           assignees = EXCLUDED.assignees, updated_at = now()`,
+        [p.handoffId, p.dealId, p.customerName, p.stage, p.bundleHash, p.packetVersion ?? null, p.handoffOwner ?? null, p.salesOwner ?? null, p.implementationOwner ?? null, p.kickoffTarget ?? null, p.assignees ?? []],
       );
     },
 

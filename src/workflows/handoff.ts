@@ -389,6 +389,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
       handoffId: state.handoffId, dealId: state.dealId, customerName: state.customerName, stage, bundleHash: state.bundleHash,
       packetVersion: state.packet?.version, handoffOwner: owners.handoffOwner?.id, salesOwner: owners.sales?.id,
       implementationOwner: owners.implementation?.id, kickoffTarget: input.kickoffTarget,
+      assignees: [...new Set(pendingFollowUps().flatMap((p) => (p.assignee ? [p.assignee] : [])))],
     });
   }
 

@@ -1,13 +1,12 @@
 import type { HandoffState } from '../../domain/review';
 import { queryState } from '../access';
 import { HttpProblem } from '../problem';
-import { defineRoute, hasRole } from '../route-table';
+import { defineRoute } from '../route-table';
 import { Inbox } from '../schemas';
 
 // The caller's pending work across handoffs: review items routed to them and questions asked of
-// them. Candidates come from the projection (active stages, caller is an owner, or any in-review
-// handoff for someone holding the reviewer role since routing may name them); the workflow's own
-// state then decides what is really pending.
+// them. Candidates come from the projection (active stages where the caller is an owner or has
+// pending work, as the workflow records it); the workflow's own state then decides what is really pending.
 
 const activeStages = ['in_review', 'waiting_for_evidence', 'awaiting_signoff', 'first_milestone'];
 /** Bounds the state queries one inbox call makes. */
@@ -61,12 +60,11 @@ export const inbox = defineRoute({
   who: 'any principal (their own inbox)',
   responses: { 200: { description: 'Pending work, most urgent first', schema: Inbox } },
   async handler({ deps, actor, res }) {
-    const reviewer = hasRole(actor, ['reviewer']) && !actor.roles.includes('admin');
     const { rows } = await deps.pool.query<Candidate>(
       `SELECT handoff_id, handoff_owner, sales_owner, implementation_owner FROM handoffs
-        WHERE stage = ANY($1) AND ($2 IN (handoff_owner, sales_owner, implementation_owner) OR ($3 AND stage = 'in_review'))
-        ORDER BY updated_at DESC LIMIT $4`,
-      [activeStages, actor.id, reviewer, MAX_HANDOFFS + 1],
+        WHERE stage = ANY($1) AND ($2 IN (handoff_owner, sales_owner, implementation_owner) OR $2 = ANY(assignees))
+        ORDER BY updated_at DESC LIMIT $3`,
+      [activeStages, actor.id, MAX_HANDOFFS + 1],
     );
     const candidates = rows.slice(0, MAX_HANDOFFS);
     const unavailable: string[] = [];
