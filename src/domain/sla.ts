@@ -41,15 +41,23 @@ export function dueFollowUps(p: Followed, now: number): Array<{ kind: FollowUpKi
   return due;
 }
 
-/** Records a sent follow-up and schedules its repeat. */
+/**
+ * Records a sent follow-up and schedules its repeat on the original rhythm. Repeats that fell due
+ * while nobody could send them (a long worker outage) are skipped, not sent in a burst.
+ */
 export function markSent(p: Followed, kind: FollowUpKind, nowIso: string, sla: Sla): void {
   const notices = (p.notices ??= { reminders: 0, escalations: 0 });
   notices.lastAt = nowIso;
+  const next = (due: string | undefined) => {
+    let at = plus(due ?? nowIso, sla.repeatEveryS);
+    while (Date.parse(at) <= Date.parse(nowIso)) at = plus(at, sla.repeatEveryS);
+    return at;
+  };
   if (kind === 'reminder') {
     notices.reminders += 1;
-    p.remindAt = plus(p.remindAt ?? nowIso, sla.repeatEveryS);
+    p.remindAt = next(p.remindAt);
   } else {
     notices.escalations += 1;
-    p.escalateAt = plus(p.escalateAt ?? nowIso, sla.repeatEveryS);
+    p.escalateAt = next(p.escalateAt);
   }
 }

@@ -103,6 +103,13 @@ describe('markSent', () => {
     expect(p.notices?.lastAt).toBe(iso(25));
   });
 
+  it('skips repeats that fell due during an outage instead of sending them in a burst', () => {
+    const p: Followed = { ...firstFollowUps(ROUTED, sla) };
+    markSent(p, 'reminder', iso(54), sla); // due at 24h, sent 30h late
+    expect(p.remindAt).toBe(iso(60));
+    expect(dueFollowUps(p, at(54))).toEqual([{ kind: 'escalation', attempt: 1 }]);
+  });
+
   it('schedules from now when nothing was scheduled', () => {
     const p: Followed = {};
     markSent(p, 'escalation', iso(10), sla);
