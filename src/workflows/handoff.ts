@@ -99,16 +99,16 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
 
   setHandler(stateQuery, () => state);
   const ack = (): HandoffAck => ({ handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version });
+  /** Every human action lands in the review_decisions audit table, once per request id. */
+  const audit = (by: { requestId: string; actor: { id: string } }, itemId: string, decision: string, comment?: string, kind: 'review_decision' | 'signoff' = 'review_decision') =>
+    recordDecision({ requestId: by.requestId, handoffId: state.handoffId, itemId, kind, principalId: by.actor.id, decision, comment, packetVersion: state.packet?.version });
 
   setHandler(
     decideReviewItemUpdate,
     async (decision) => {
       const item = state.reviewItems.find((i) => i.id === decision.itemId)!;
       item.decision = { decision: decision.decision, by: decision.actor.id, at: now(), comment: decision.comment };
-      await recordDecision({
-        requestId: decision.requestId, handoffId: state.handoffId, itemId: item.id, kind: 'review_decision',
-        principalId: decision.actor.id, decision: decision.decision, comment: decision.comment, packetVersion: decision.packetVersion,
-      });
+      await audit(decision, item.id, decision.decision, decision.comment);
       return ack();
     },
     { validator: (decision) => asFailure(() => checkReviewDecision(state, decision)) },
@@ -119,10 +119,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     async (answer) => {
       const question = state.openQuestions.find((q) => q.id === answer.questionId)!;
       question.answer = { text: answer.answer, by: answer.actor.id, at: now() };
-      await recordDecision({
-        requestId: answer.requestId, handoffId: state.handoffId, itemId: `question:${question.id}`, kind: 'review_decision',
-        principalId: answer.actor.id, decision: 'answered', comment: answer.answer, packetVersion: state.packet?.version,
-      });
+      await audit(answer, `question:${question.id}`, 'answered', answer.answer);
       return ack();
     },
     { validator: (answer) => asFailure(() => checkAnswer(state, answer, owners)) },
@@ -134,10 +131,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
       // The comment is already part of the new bundle: the redraft reads it as evidence.
       state.bundleHash = changes.bundleHash;
       pendingRedraft = true;
-      await recordDecision({
-        requestId: changes.requestId, handoffId: state.handoffId, itemId: `packet:v${changes.packetVersion}`, kind: 'review_decision',
-        principalId: changes.actor.id, decision: 'changes_requested', comment: changes.comment, packetVersion: changes.packetVersion,
-      });
+      await audit(changes, `packet:v${changes.packetVersion}`, 'changes_requested', changes.comment);
       return ack();
     },
     { validator: (changes) => asFailure(() => checkRequestChanges(state, changes, owners)) },
@@ -152,10 +146,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
       state.openQuestions.push(
         question({ id: `return-${state.returnsForContext}`, question: `Implementation returned the handoff: ${ret.reason}`, askOf: 'handoff_owner', blocking: true }),
       );
-      await recordDecision({
-        requestId: ret.requestId, handoffId: state.handoffId, itemId: `packet:v${state.packet?.version}`, kind: 'review_decision',
-        principalId: ret.actor.id, decision: 'returned_for_context', comment: ret.reason, packetVersion: state.packet?.version,
-      });
+      await audit(ret, `packet:v${state.packet?.version}`, 'returned_for_context', ret.reason);
       return ack();
     },
     { validator: (ret) => asFailure(() => checkReturnForContext(state, ret, owners)) },
@@ -176,10 +167,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     signoffUpdate,
     async (signoff) => {
       state.signoffs[signoff.role] = { by: signoff.actor.id, at: now(), packetVersion: signoff.packetVersion, packetHash: signoff.packetHash };
-      await recordDecision({
-        requestId: signoff.requestId, handoffId: state.handoffId, itemId: `signoff:${signoff.role}`, kind: 'signoff',
-        principalId: signoff.actor.id, decision: 'signed', comment: signoff.comment, packetVersion: signoff.packetVersion,
-      });
+      await audit(signoff, `signoff:${signoff.role}`, 'signed', signoff.comment, 'signoff');
       return ack();
     },
     { validator: (signoff) => asFailure(() => checkSignoff(state, signoff, owners)) },
