@@ -28,8 +28,14 @@ export interface DraftOutcome {
   firstMilestoneDue?: string;
 }
 
+/** The kickoff is what the release is for; the handoff follows the first milestone after it. */
+export function firstMilestoneAfterKickoff(dues: string[], kickoffTarget?: string): string | undefined {
+  const sorted = [...dues].sort();
+  return sorted.find((due) => !kickoffTarget || due > kickoffTarget) ?? sorted[0];
+}
+
 export function createDraftingActivities({ pool, config }: ActivityDeps) {
-  async function store(request: DraftRequest, content: PacketContent): Promise<DraftOutcome> {
+  async function store(request: DraftRequest, content: PacketContent, kickoffTarget?: string): Promise<DraftOutcome> {
     const packet = finalizePacket(content, { handoffId: request.handoffId, version: request.version });
     await savePacket(pool, packet);
     return {
@@ -43,7 +49,7 @@ export function createDraftingActivities({ pool, config }: ActivityDeps) {
       },
       reviewItems: packet.reviewItems.map(({ sources: _sources, ...item }: ReviewItem) => item),
       openQuestions: packet.openQuestions,
-      firstMilestoneDue: packet.firstMilestonePlan.map((m) => m.due).sort()[0],
+      firstMilestoneDue: firstMilestoneAfterKickoff(packet.firstMilestonePlan.map((m) => m.due), kickoffTarget),
     };
   }
 
@@ -57,7 +63,7 @@ export function createDraftingActivities({ pool, config }: ActivityDeps) {
     /** Drafts with Claude when ANTHROPIC_API_KEY is set, else with the rules drafter. */
     async draftPacket(request: DraftRequest): Promise<DraftOutcome> {
       const { bundle } = redactBundle(await loadBundle(pool, request.bundleHash));
-      if (!config.ANTHROPIC_API_KEY) return store(request, draftPacket(bundle, rulesOptions(request, bundle)));
+      if (!config.ANTHROPIC_API_KEY) return store(request, draftPacket(bundle, rulesOptions(request, bundle)), bundle.kickoffTarget);
       const content = await draftWithLlm(bundle, {
         apiKey: config.ANTHROPIC_API_KEY,
         model: config.ANTHROPIC_MODEL,
@@ -65,14 +71,14 @@ export function createDraftingActivities({ pool, config }: ActivityDeps) {
         timeoutMs: config.ANTHROPIC_TIMEOUT_MS,
         baseURL: config.ANTHROPIC_BASE_URL,
       }, rulesOptions(request, bundle));
-      return store(request, content);
+      return store(request, content, bundle.kickoffTarget);
     },
 
     async draftPacketWithRules(request: DraftRequest): Promise<DraftOutcome> {
       const { bundle } = redactBundle(await loadBundle(pool, request.bundleHash));
       const content = draftPacket(bundle, rulesOptions(request, bundle));
       const drafting = { ...(content.drafting ?? { by: 'rules', droppedStatements: 0, restoredFindings: 0 }), fallbackReason: request.fallbackReason };
-      return store(request, { ...content, drafting });
+      return store(request, { ...content, drafting }, bundle.kickoffTarget);
     },
   };
 }

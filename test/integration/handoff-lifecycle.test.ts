@@ -51,7 +51,8 @@ test('the worked example goes from intake to a released kickoff', async () => {
 
   const following = await waitForStage(h, handoffId, ['first_milestone']);
   expect(following.release.packetVersion).toBe(1);
-  expect(following.milestone.due).toBe('2026-12-03');
+  // The kickoff (2026-12-03) is what was released; the first milestone after it is data access.
+  expect(following.milestone.due).toBe('2026-12-10');
   await h.client.workflow.getHandle(handoffId).executeUpdate(milestoneStatusUpdate, {
     args: [{ status: 'met', note: 'kickoff held', requestId: `${handoffId}-m1`, actor: { id: 'u-chen', roles: ['implementation'] } }],
   });
