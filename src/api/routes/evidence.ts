@@ -7,7 +7,7 @@ import { anyOf, capacities, loadHandoffContext, requireCapacity } from '../acces
 import { present } from '../present';
 import { conflict, invalidRequest } from '../problem';
 import { defineRoute, type ApiDeps } from '../route-table';
-import { checkKickoffTarget, HandoffParams, HandoffView, schemas } from '../schemas';
+import { HandoffParams, HandoffView, schemas } from '../schemas';
 import { requestIdFor, runUpdate } from './actions';
 
 // Routes that change the evidence: the API stores the new bundle (redacted, content-addressed) and
@@ -65,7 +65,6 @@ export const addEvidence = defineRoute({
   responses: { 200: { description: 'The handoff\'s new state', schema: HandoffView } },
   errors: [404, 409],
   async handler({ deps, req, actor, params, body, res }) {
-    checkKickoffTarget(body);
     const requestId = requestIdFor(req, actor, body.requestId);
     const state = await withHandoffLock(deps.pool, params.id, async () => {
       const bundle = await currentBundle(deps, params.id);
