@@ -12,7 +12,7 @@ export interface CliIo {
 
 export const commands: Record<string, { summary: string; run: Command }> = {
   draft: { summary: 'draft <bundle.json> [--format json|md] [--now ISO]   draft a handoff packet offline', run: draftCommand },
-  tokens: { summary: 'tokens create --principal <id> --role <role> [--role ...] [--name "..."]   print a new API token', run: tokensCommand },
+  tokens: { summary: 'tokens create --principal <id> --role <role> [--role ...] [--name "..."] | revoke --principal <id>   manage API tokens', run: tokensCommand },
 };
 
 const processIo: CliIo = {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, requireDatabaseUrl } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
-import { createToken } from '../db/tokens';
+import { createToken, revokeTokens } from '../db/tokens';
 import { Role, roles } from '../domain/review';
 import type { CliIo } from './main';
 
@@ -13,11 +13,13 @@ import type { CliIo } from './main';
 const EXIT_OK = 0;
 const EXIT_USAGE = 2;
 
-const usage = `usage: handoff tokens create --principal <id> --role <${roles.join('|')}> [--role ...] [--name "Full Name"]\n`;
+const usage =
+  `usage: handoff tokens create --principal <id> --role <${roles.join('|')}> [--role ...] [--name "Full Name"]\n` +
+  '       handoff tokens revoke --principal <id>   (revokes all of its tokens)\n';
 
 export async function tokensCommand(args: string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'create') {
+  if (sub !== 'create' && sub !== 'revoke') {
     io.stderr(sub ? `handoff tokens: unknown subcommand "${sub}"\n${usage}` : usage);
     return EXIT_USAGE;
   }
@@ -36,6 +38,13 @@ export async function tokensCommand(args: string[], io: CliIo, env: NodeJS.Proce
     io.stderr(`handoff tokens: --principal <id> is required (letters, digits and . _ : @ -)\n${usage}`);
     return EXIT_USAGE;
   }
+  if (sub === 'revoke') {
+    if (values.role || values.name) {
+      io.stderr(`handoff tokens: revoke takes only --principal\n${usage}`);
+      return EXIT_USAGE;
+    }
+    return revoke(principal, io, env);
+  }
   const given = values.role ?? [];
   const bad = given.filter((r) => !Role.safeParse(r).success);
   if (given.length === 0 || bad.length) {
@@ -49,6 +58,19 @@ export async function tokensCommand(args: string[], io: CliIo, env: NodeJS.Proce
     const token = await createToken(pool, { id: principal, name: values.name?.trim() || principal, roles: [...new Set(given)] as Role[] });
     io.stdout(`${token}\n`);
     io.stderr(`token for ${principal} (${[...new Set(given)].join(', ')}); stored hashed, shown only now\n`);
+    return EXIT_OK;
+  } finally {
+    await pool.end();
+  }
+}
+
+async function revoke(principal: string, io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
+  const databaseUrl = requireDatabaseUrl(loadConfig(env));
+  await migrate(databaseUrl);
+  const pool = createPool(databaseUrl);
+  try {
+    const count = await revokeTokens(pool, principal);
+    io.stdout(`revoked ${count} token${count === 1 ? '' : 's'} of ${principal}\n`);
     return EXIT_OK;
   } finally {
     await pool.end();

@@ -30,3 +30,9 @@ export async function actorForToken(pool: Pool, token: string): Promise<Actor | 
   );
   return rows[0] ? { id: rows[0].id, roles: rows[0].roles } : undefined;
 }
+
+/** Revokes every live token of the principal (someone left, a token leaked); returns how many. */
+export async function revokeTokens(pool: Pool, principalId: string): Promise<number> {
+  const { rowCount } = await pool.query('UPDATE api_tokens SET revoked_at = now() WHERE principal_id = $1 AND revoked_at IS NULL', [principalId]);
+  return rowCount ?? 0;
+}
