@@ -45,9 +45,11 @@ export async function benchHistory(concurrent = 10): Promise<{ name: string; fig
     const events = history.events?.length ?? 0;
     const bytes = temporal.api.history.v1.History.encode(history).finish().length;
 
+    const rssBefore = process.memoryUsage().rss;
     const t0 = Date.now();
     await Promise.all(Array.from({ length: concurrent }, (_, i) => runOneHandoff(h, `bench${i}`)));
     const seconds = (Date.now() - t0) / 1000;
+    const { rss, heapUsed } = process.memoryUsage();
     return {
       name: 'worked example end to end (real dev server + Postgres, rules drafter)',
       figures: {
@@ -57,6 +59,10 @@ export async function benchHistory(concurrent = 10): Promise<{ name: string; fig
         'bytes / target (≤1 is good)': round(bytes / TARGET_BYTES),
         'one handoff, ms': single.ms,
         [`${concurrent} concurrent handoffs, handoffs/s`]: round(concurrent / seconds),
+        // Worker, API client and test driver share this process: an upper bound for the worker.
+        'process RSS after, MiB': round(rss / 2 ** 20),
+        [`RSS growth over ${concurrent} handoffs, MiB`]: round((rss - rssBefore) / 2 ** 20),
+        'JS heap used after, MiB': round(heapUsed / 2 ** 20),
       },
     };
   } finally {
