@@ -27,29 +27,15 @@ export async function queryState(client: Client, handoffId: string): Promise<Han
   }
 }
 
-/** The current bundle's hash: the state carries it; the projection covers a workflow that does not yet. */
-async function bundleHashOf(pool: Pool, state: HandoffState): Promise<string | undefined> {
-  if (state.bundleHash) return state.bundleHash;
-  const { rows } = await pool.query<{ bundle_hash: string }>('SELECT bundle_hash FROM handoffs WHERE handoff_id = $1', [state.handoffId]);
-  if (rows[0]) return rows[0].bundle_hash;
-  const latest = await pool.query<{ bundle_hash: string }>(
-    'SELECT bundle_hash FROM intake_bundles WHERE deal_id = $1 ORDER BY created_at DESC LIMIT 1',
-    [state.dealId],
-  );
-  return latest.rows[0]?.bundle_hash;
-}
-
 /** Only the owners of a stored bundle, without its document texts. */
-async function ownersOf(pool: Pool, bundleHash: string | undefined): Promise<Owners> {
-  if (!bundleHash) return {};
+async function ownersOf(pool: Pool, bundleHash: string): Promise<Owners> {
   const { rows } = await pool.query<{ owners: Owners | null }>("SELECT body->'owners' AS owners FROM intake_bundles WHERE bundle_hash = $1", [bundleHash]);
   return rows[0]?.owners ?? {};
 }
 
 export async function loadHandoffContext(client: Client, pool: Pool, handoffId: string): Promise<HandoffContext> {
   const state = await queryState(client, handoffId);
-  const bundleHash = (await bundleHashOf(pool, state)) ?? '';
-  return { handoffId, state, owners: await ownersOf(pool, bundleHash), bundleHash };
+  return { handoffId, state, owners: await ownersOf(pool, state.bundleHash), bundleHash: state.bundleHash };
 }
 
 /** A capacity in which someone acts on a handoff; `describe` is what docs and the document print. */
