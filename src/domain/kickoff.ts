@@ -31,9 +31,12 @@ export function approvedPromises(packet: Packet, approved: ApprovedItemIds): Imp
 export function buildKickoffMaterials(packet: Packet, approved: ApprovedItemIds, customerName: string, kickoffTarget?: string): KickoffMaterials {
   const commitments = approvedPromises(packet, approved).map((p) => p.statement);
   const milestone = packet.firstMilestonePlan[0];
+  // The buyer's goal is often said in the same breath as a sales promise; unapproved, it stays internal.
+  const unapproved = unapprovedWordings(packet, approved);
+  const goal = packet.buyerGoal && !unapproved.some((u) => mentions(packet.buyerGoal!.statement, u.wording)) ? packet.buyerGoal.statement : undefined;
   const agenda = [
     'Introductions and roles',
-    `Goals: ${packet.buyerGoal?.statement ?? 'confirm the buyer goal'}`,
+    `Goals: ${goal ?? 'confirm the buyer goal'}`,
     `Scope we will deliver: ${packet.soldScope.map((s) => s.item).join('; ') || 'to confirm'}`,
     `Not included: ${packet.notSold.map((s) => s.item).join('; ') || 'nothing listed'}`,
     ...(milestone ? [`First milestone: ${milestone.milestone} (due ${milestone.due})`] : []),
@@ -53,17 +56,32 @@ export function buildKickoffMaterials(packet: Packet, approved: ApprovedItemIds,
 
 const normalize = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
 
-/** Promises review did not approve whose wording appears in the materials anyway. */
-export function unapprovedPromisesIn(materials: KickoffMaterials, packet: Packet, approved: ApprovedItemIds): ImpliedPromise[] {
-  const text = normalize([...materials.agenda, materials.customerEmail].join('\n'));
+/** Each promise review did not approve, with its wording (minus the contract clauses it cites). */
+function unapprovedWordings(packet: Packet, approved: ApprovedItemIds): Array<{ promise: ImpliedPromise; wording: string[] }> {
   // A promise often cites the contract clause it exceeds; that clause is contract text, not the promise.
   const contractQuotes = new Set(
     [...packet.contractFacts, ...packet.soldScope, ...packet.notSold].flatMap((entry) => entry.sources.map((s) => normalize(s.quote))),
   );
-  return packet.impliedPromises.filter((promise) => {
-    const item = reviewItemFor(packet, promise);
-    if (item && approved.has(item.id)) return false;
-    const wording = [promise.statement, ...promise.sources.map((s) => s.quote)].map(normalize).filter((t) => !contractQuotes.has(t));
-    return wording.some((t) => text.includes(t));
-  });
+  return packet.impliedPromises
+    .filter((promise) => {
+      const item = reviewItemFor(packet, promise);
+      return !(item && approved.has(item.id));
+    })
+    .map((promise) => ({
+      promise,
+      wording: [promise.statement, ...promise.sources.map((s) => s.quote)].map(normalize).filter((t) => !contractQuotes.has(t)),
+    }));
+}
+
+const mentions = (text: string, wording: string[]) => {
+  const normalized = normalize(text);
+  return wording.some((t) => normalized.includes(t));
+};
+
+/** Promises review did not approve whose wording appears in the materials anyway. */
+export function unapprovedPromisesIn(materials: KickoffMaterials, packet: Packet, approved: ApprovedItemIds): ImpliedPromise[] {
+  const text = [...materials.agenda, materials.customerEmail].join('\n');
+  return unapprovedWordings(packet, approved)
+    .filter((u) => mentions(text, u.wording))
+    .map((u) => u.promise);
 }

@@ -240,3 +240,30 @@ describe('unapprovedPromisesIn', () => {
     expect(unapprovedPromisesIn(leaked, packet, new Set(['r1', 'r2', 'r3', 'r4', 'r5']))).toEqual([promise(YOUR_TEAM, packet)]);
   });
 });
+
+describe('a buyer goal said in the same breath as a sales promise', () => {
+  const base = sharedFixture('worked-example');
+  const leaky: IntakeBundle = {
+    ...base,
+    documents: base.documents
+      .filter((d) => d.id !== 'proposal')
+      .map((d) =>
+        d.id === 'call-2026-11-14'
+          ? { ...d, text: 'Dana wants the overtime dashboard live before the December 15 board meeting; Ben said we can have it live before the board meeting. Budget approved.' }
+          : d,
+      ),
+  };
+  const packet = packetOf(leaky);
+
+  it('is the promise itself, so the goal line stays internal until the promise is approved', () => {
+    const promise = packet.impliedPromises.find((p) => p.category === 'timeline_commitment')!;
+    expect(packet.buyerGoal?.statement).toBe(promise.statement);
+    const rejected = buildKickoffMaterials(packet, new Set(), 'Northwind', '2026-12-03');
+    expect(rejected.agenda).toContain('Goals: confirm the buyer goal');
+    expect(rejected.customerEmail).not.toMatch(/board meeting/);
+    expect(unapprovedPromisesIn(rejected, packet, new Set())).toEqual([]);
+
+    const approved = new Set([reviewItemFor(packet, promise)!.id]);
+    expect(buildKickoffMaterials(packet, approved, 'Northwind').agenda).toContain(`Goals: ${promise.statement}`);
+  });
+});
