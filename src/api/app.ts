@@ -25,6 +25,18 @@ const jsonOnly: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** A known path asked with a method it does not take: 405 with the methods it does (RFC 9110). */
+function wrongMethod(routes: ApiRoute[]): RequestHandler {
+  const matchers = routes.map((route) => ({ method: route.method.toUpperCase(), path: new RegExp(`^${route.path.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}/?$`) }));
+  return (req, res, next) => {
+    const allowed = [...new Set(matchers.filter((m) => m.path.test(req.path)).map((m) => m.method))];
+    if (!allowed.length) return next();
+    if (allowed.includes('GET')) allowed.push('HEAD');
+    res.set('allow', allowed.join(', '));
+    sendProblem(res, 405, 'Method Not Allowed', `${req.method} is not allowed here; use ${allowed.join(' or ')}`);
+  };
+}
+
 export function createApp({ client, pool, config, logger = pino({ level: config.LOG_LEVEL }) }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -62,6 +74,7 @@ export function createApp({ client, pool, config, logger = pino({ level: config.
     ...(route.method === 'post' ? [jsonOnly, json, idem] : []),
   ];
   app.use(buildRouter(apiRoutes, { client, pool, config, metrics }, before));
+  app.use(wrongMethod(apiRoutes));
   app.use((req, res) => sendProblem(res, 404, 'Not Found', `no route ${req.method} ${req.path.slice(0, 200)}`));
   app.use(problemHandler(logger));
   return app;
