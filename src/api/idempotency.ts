@@ -12,6 +12,9 @@ import { IdempotencyKey } from './schemas';
 
 /** A request left in flight this long (a crashed instance) no longer blocks its key. */
 const ABANDONED_AFTER = '5 minutes';
+/** Keys are kept this long (as payment APIs do); older ones are pruned and a reuse counts as new. */
+export const KEEP_KEYS_FOR = '24 hours';
+const PRUNE_EVERY_MS = 60_000;
 
 interface StoredAnswer {
   request_hash: string;
@@ -25,9 +28,19 @@ const requestHash = (method: string, path: string, body: unknown) =>
   createHash('sha256').update(canonicalJson({ method, path, body: body ?? null })).digest('hex');
 
 export function idempotency(pool: Pool, logger: Logger): RequestHandler {
+  let lastPrune = 0;
+  // At most once a minute per API instance, off the request's path: the table stays a day deep.
+  const pruneOldKeys = () => {
+    if (Date.now() - lastPrune < PRUNE_EVERY_MS) return;
+    lastPrune = Date.now();
+    pool
+      .query(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '${KEEP_KEYS_FOR}'`)
+      .catch((err) => logger.warn({ err }, 'pruning idempotency keys failed'));
+  };
   return async (req, res, next) => {
     const header = req.get('idempotency-key');
     if (req.method !== 'POST' || header === undefined || !req.actor) return next();
+    pruneOldKeys();
     const parsed = IdempotencyKey.safeParse(header);
     if (!parsed.success) throw badRequest('the Idempotency-Key header is not valid', { errors: zodIssues(parsed.error, 'headers.idempotency-key') });
     const key = parsed.data;
