@@ -98,6 +98,16 @@ export const AddEvidenceBody = z.strictObject({
 });
 export type AddEvidenceBody = z.infer<typeof AddEvidenceBody>;
 
+/** Owners change only by this explicit, audited action (ops, admin or the handoff owner), never as a side effect of evidence. */
+export const ChangeOwnersBody = z.strictObject({
+  owners: Owners.partial().refine((o) => Object.keys(o).length > 0, 'name at least one owner to change'),
+  reason: z.string().trim().min(1).max(2000),
+  requestId: requestId.optional(),
+});
+export type ChangeOwnersBody = z.infer<typeof ChangeOwnersBody>;
+export const ChangeOwnersInput = ChangeOwnersBody.extend({ requestId, actor: Actor });
+export type ChangeOwnersInput = z.infer<typeof ChangeOwnersInput>;
+
 export const AnswerQuestionInput = AnswerQuestionBody.extend({ questionId: z.string().min(1), requestId, actor: Actor });
 export type AnswerQuestionInput = z.infer<typeof AnswerQuestionInput>;
 /** Comments reach the workflow as the hash of the bundle that now holds them. */

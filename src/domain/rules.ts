@@ -2,6 +2,7 @@ import type {
   AddEvidenceInput,
   AnswerQuestionInput,
   CancelInput,
+  ChangeOwnersInput,
   HandoffState,
   MilestoneStatusInput,
   RequestChangesInput,
@@ -91,4 +92,14 @@ export function checkReturnForContext(state: HandoffState, input: ReturnForConte
 export function checkMilestoneStatus(state: HandoffState, input: MilestoneStatusInput, owners: Owners): void {
   if (state.stage !== 'first_milestone') violation('conflict', `the handoff is ${state.stage}, not following its first milestone`);
   if (owners.implementation?.id !== input.actor.id && !isAdminOrOps(input.actor)) violation('forbidden', 'only the implementation owner or ops report milestone status');
+}
+
+/**
+ * Owner changes: ops, an admin or the handoff owner, on an open handoff. Filled in by the
+ * authorization work (issue 9): one person never holds both the sales and implementation signoff.
+ */
+export function checkChangeOwners(state: HandoffState, input: ChangeOwnersInput, owners: Owners): void {
+  if (isFinished(state)) violation('conflict', `the handoff is ${state.stage}`);
+  const allowed = isAdminOrOps(input.actor) || owners.handoffOwner?.id === input.actor.id;
+  if (!allowed) violation('forbidden', 'only the handoff owner, ops or an admin change owners');
 }

@@ -6,6 +6,7 @@ import type {
   AddEvidenceInput,
   AnswerQuestionInput,
   CancelInput,
+  ChangeOwnersInput,
   HandoffAck,
   HandoffState,
   MilestoneStatusInput,
@@ -46,6 +47,7 @@ export const requestChangesUpdate = defineUpdate<HandoffAck, [RequestChangesInpu
 export const returnForContextUpdate = defineUpdate<HandoffAck, [ReturnForContextInput]>('returnForContext');
 export const milestoneStatusUpdate = defineUpdate<HandoffAck, [MilestoneStatusInput]>('milestoneStatus');
 export const addEvidenceUpdate = defineUpdate<HandoffAck, [AddEvidenceInput]>('addEvidence');
+export const changeOwnersUpdate = defineUpdate<HandoffAck, [ChangeOwnersInput]>('changeOwners');
 export const cancelUpdate = defineUpdate<HandoffAck, [CancelInput]>('cancel');
 
 export const searchAttributes = {
