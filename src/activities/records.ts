@@ -21,7 +21,7 @@ export interface DecisionRecord {
   requestId: string;
   handoffId: string;
   itemId: string;
-  kind: 'review_decision' | 'signoff' | 'cancel';
+  kind: 'review_decision' | 'signoff' | 'cancel' | 'owner_change' | 'milestone';
   principalId: string;
   decision: string;
   comment?: string;

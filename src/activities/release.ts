@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { loadBundle } from '../db/bundles';
 import { loadPacket } from '../db/packets';
 import { buildKickoffMaterials, reviewItemFor, unapprovedPromisesIn } from '../domain/kickoff';
 import type { ActivityDeps } from './deps';
@@ -6,6 +7,8 @@ import type { ActivityDeps } from './deps';
 export interface ReleaseRequest {
   handoffId: string;
   customerName: string;
+  /** The current bundle: its kickoff date and system of record win over the ones given at start. */
+  bundleHash?: string;
   kickoffTarget?: string;
   packetVersion: number;
   packetHash: string;
@@ -25,8 +28,17 @@ export function createReleaseActivities({ pool, config }: ActivityDeps) {
       if (!packet || packet.hash !== request.packetHash) {
         throw ApplicationFailure.nonRetryable(`packet ${request.handoffId} v${request.packetVersion} not found or changed`, 'PacketMismatch');
       }
+      const bundle = request.bundleHash ? await loadBundle(pool, request.bundleHash) : undefined;
+      const kickoffTarget = bundle?.kickoffTarget ?? request.kickoffTarget;
+      const systemOfRecord = bundle?.systemOfRecord ?? request.systemOfRecord;
       const approved = new Set(request.approvedItemIds);
-      const materials = buildKickoffMaterials(packet, approved, request.customerName, request.kickoffTarget);
+      let materials: ReturnType<typeof buildKickoffMaterials>;
+      try {
+        materials = buildKickoffMaterials(packet, approved, request.customerName, kickoffTarget);
+      } catch (err) {
+        // Building is pure: what fails here fails on every retry, so the workflow asks a person.
+        throw ApplicationFailure.nonRetryable(`kickoff materials cannot be built: ${(err as Error).message}`, 'InvalidHandoffData');
+      }
       const leaks = unapprovedPromisesIn(materials, packet, approved);
       if (leaks.length) {
         const blockingItemIds = leaks.map((p) => reviewItemFor(packet, p)?.id).filter((id): id is string => !!id);
@@ -37,15 +49,15 @@ export function createReleaseActivities({ pool, config }: ActivityDeps) {
          VALUES ($1,$2,$3,$4,$5,$6,$7)
          ON CONFLICT (handoff_id, packet_version) DO UPDATE SET packet_hash = kickoff_releases.packet_hash
          RETURNING released_at`,
-        [request.handoffId, request.packetVersion, request.packetHash, request.systemOfRecord?.system ?? null,
-          request.systemOfRecord?.recordId ?? null, JSON.stringify(materials.agenda), materials.customerEmail],
+        [request.handoffId, request.packetVersion, request.packetHash, systemOfRecord?.system ?? null,
+          systemOfRecord?.recordId ?? null, JSON.stringify(materials.agenda), materials.customerEmail],
       );
       if (config.SYSTEM_OF_RECORD_WEBHOOK_URL) {
         // A failed call throws, and the activity retry policy tries again; the row above is idempotent.
         const response = await fetch(config.SYSTEM_OF_RECORD_WEBHOOK_URL, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': `${request.handoffId}:v${request.packetVersion}` },
-          body: JSON.stringify({ event: 'kickoff_released', handoffId: request.handoffId, packetVersion: request.packetVersion, systemOfRecord: request.systemOfRecord }),
+          body: JSON.stringify({ event: 'kickoff_released', handoffId: request.handoffId, packetVersion: request.packetVersion, systemOfRecord }),
         });
         if (!response.ok) throw new Error(`system-of-record webhook answered ${response.status}`);
       }

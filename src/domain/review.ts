@@ -193,6 +193,10 @@ export const HandoffState = z.object({
     .optional(),
   signoffs: z.object({ sales: SignoffRecord.optional(), implementation: SignoffRecord.optional() }),
   release: z.object({ releasedAt: z.string(), packetVersion: z.number() }).optional(),
+  /** The kickoff date of the current bundle (evidence can correct it). */
+  kickoffTarget: z.string().optional(),
+  /** Release refused for a reason no review item explains: the handoff waits for a redraft or a return. */
+  releaseBlocked: z.object({ reason: z.string(), at: z.string(), packetVersion: z.number() }).optional(),
   cancelled: z.object({ by: z.string(), at: z.string(), reason: z.string() }).optional(),
 });
 export type HandoffState = z.infer<typeof HandoffState>;

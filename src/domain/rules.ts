@@ -28,6 +28,9 @@ const violation = (kind: ViolationKind, message: string): never => {
   throw new HandoffRuleViolation(kind, message);
 };
 
+/** Stages from which a packet can be sent back for a redraft or for context. */
+const sentBackFrom: string[] = ['in_review', 'awaiting_signoff', 'kickoff_release'];
+
 const isFinished = (state: HandoffState) => state.stage === 'completed' || state.stage === 'cancelled';
 
 export function checkReviewDecision(state: HandoffState, input: ReviewDecisionInput): void {
@@ -77,7 +80,8 @@ export function checkAnswer(state: HandoffState, input: AnswerQuestionInput, own
 
 /** Changes are asked for during review by a reviewer with items on this packet, or the implementation owner. */
 export function checkRequestChanges(state: HandoffState, input: RequestChangesInput, owners: Owners): void {
-  if (state.stage !== 'in_review' && state.stage !== 'awaiting_signoff') violation('conflict', `the handoff is ${state.stage}, not in review`);
+  // kickoff_release too: a release blocked for a reason no review item explains waits for a redraft.
+  if (!sentBackFrom.includes(state.stage)) violation('conflict', `the handoff is ${state.stage}, not in review`);
   const reviews = state.reviewItems.some((i) => i.routeTo === input.actor.id) || owners.implementation?.id === input.actor.id;
   if (!reviews) violation('forbidden', 'only a reviewer of this packet or the implementation owner asks for changes');
   if (input.packetVersion !== state.packet?.version) violation('conflict', `packet version ${input.packetVersion} is stale; the current version is ${state.packet?.version}`);
@@ -86,7 +90,7 @@ export function checkRequestChanges(state: HandoffState, input: RequestChangesIn
 /** Only the implementation owner sends a handoff back for missing context. */
 export function checkReturnForContext(state: HandoffState, input: ReturnForContextInput, owners: Owners): void {
   if (owners.implementation?.id !== input.actor.id) violation('forbidden', 'only the implementation owner returns a handoff for context');
-  if (state.stage !== 'in_review' && state.stage !== 'awaiting_signoff') violation('conflict', `the handoff is ${state.stage}; only a packet in review or awaiting signoff can be returned`);
+  if (!sentBackFrom.includes(state.stage)) violation('conflict', `the handoff is ${state.stage}; only a packet in review, awaiting signoff or blocked at release can be returned`);
 }
 
 export function checkMilestoneStatus(state: HandoffState, input: MilestoneStatusInput, owners: Owners): void {

@@ -1,17 +1,22 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { HandoffActivities } from '../activities';
 import type { DraftOutcome } from '../activities/drafting';
+import type { DecisionRecord } from '../activities/records';
 import type { MeasurementKind } from '../domain/measurement';
 import type { OpenQuestion } from '../domain/packet';
 import { openQuestionsForGateFailures } from '../domain/questions';
@@ -20,6 +25,7 @@ import {
   checkAddEvidence,
   checkAnswer,
   checkCancel,
+  checkChangeOwners,
   checkMilestoneStatus,
   checkRequestChanges,
   checkReturnForContext,
@@ -32,6 +38,7 @@ import {
   addEvidenceUpdate,
   answerQuestionUpdate,
   cancelUpdate,
+  changeOwnersUpdate,
   decideReviewItemUpdate,
   type HandoffInput,
   milestoneStatusUpdate,
@@ -42,9 +49,10 @@ import {
   stateQuery,
 } from './definitions';
 
+// InvalidHandoffData: the bundle holds something no retry can fix; the handoff owner is asked instead.
 const { runIntakeGates, releaseKickoff, draftPacketWithRules, notify } = proxyActivities<HandoffActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: ['InvalidHandoffData'] },
 });
 
 // Bookkeeping writes (projection, audit, measurements) are short idempotent inserts: as local
@@ -57,18 +65,34 @@ const { recordProjection, recordDecision, recordMeasurement } = proxyLocalActivi
 // The LLM path gets a few tries (transient errors, invalid output); then the rules drafter stands in.
 const { draftPacket } = proxyActivities<HandoffActivities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['LlmRequestInvalid'] },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['LlmRequestInvalid', 'InvalidHandoffData'] },
 });
 
 /** Where a handoff goes next; `completed` and `cancelled` end it. */
 type Step = Exclude<HandoffStage, 'completed' | 'cancelled'> | 'completed';
 
-/** What a continued-as-new run picks up. */
+/**
+ * Everything a run needs besides its input, carried whole across continue-as-new so nothing that
+ * arrived while reminders went out is lost.
+ */
 export interface HandoffResume {
   state: HandoffState;
   step: Step;
   pendingRedraft: boolean;
+  /** Evidence is counted, not flagged: evidence that arrives while a stage is being entered is never lost. */
+  evidenceReceived?: number;
+  evidenceSeen?: number;
+  returnedForContext?: boolean;
+  /** Decisions taken by update handlers and not yet written to the audit table. */
+  auditQueue?: DecisionRecord[];
 }
+
+/**
+ * Update handlers queue their audit rows instead of writing them: a handler that awaits a local
+ * activity makes its outcome depend on completion order, which differs between live runs and replay.
+ * Histories recorded before this patch wrote from the handler, and keep doing so when replayed.
+ */
+export const QUEUED_AUDIT_PATCH = 'handlers-queue-audit-rows';
 
 class HandoffCancelled extends Error {}
 class TimeToContinueAsNew extends Error {}
@@ -90,18 +114,27 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     rework: 0,
     returnsForContext: 0,
   };
-  // Set by updates, read by the stage that is waiting for them. Evidence is counted, not flagged, so
-  // evidence that arrives while the handoff is still entering waiting_for_evidence is never lost.
-  let evidenceReceived = 0;
-  let evidenceSeen = 0;
+  // Set by updates, read by the stage that is waiting for them.
+  let evidenceReceived = resume?.evidenceReceived ?? 0;
+  let evidenceSeen = resume?.evidenceSeen ?? 0;
   let pendingRedraft = resume?.pendingRedraft ?? false;
-  let returnedForContext = false;
+  let returnedForContext = resume?.returnedForContext ?? false;
+  const auditQueue: DecisionRecord[] = resume?.auditQueue ?? [];
 
   setHandler(stateQuery, () => state);
   const ack = (): HandoffAck => ({ handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version });
-  /** Every human action lands in the review_decisions audit table, once per request id. */
-  const audit = (by: { requestId: string; actor: { id: string } }, itemId: string, decision: string, comment?: string, kind: 'review_decision' | 'signoff' = 'review_decision') =>
-    recordDecision({ requestId: by.requestId, handoffId: state.handoffId, itemId, kind, principalId: by.actor.id, decision, comment, packetVersion: state.packet?.version });
+  /**
+   * Every human action lands in the review_decisions audit table, once per request id. Handlers only
+   * queue the row; the main loop writes queued rows in order (flushAudit).
+   */
+  const audit = (by: { requestId: string; actor: { id: string } }, itemId: string, decision: string, comment?: string, kind: DecisionRecord['kind'] = 'review_decision') => {
+    const row: DecisionRecord = { requestId: by.requestId, handoffId: state.handoffId, itemId, kind, principalId: by.actor.id, decision, comment, packetVersion: state.packet?.version };
+    if (patched(QUEUED_AUDIT_PATCH)) {
+      auditQueue.push(row);
+      return Promise.resolve();
+    }
+    return recordDecision(row);
+  };
 
   setHandler(
     decideReviewItemUpdate,
@@ -177,6 +210,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     milestoneStatusUpdate,
     (status) => {
       state.milestone = { ...state.milestone, status: status.status, note: status.note, criteriaMet: status.criteriaMet ?? state.milestone?.criteriaMet ?? [] };
+      if (patched(QUEUED_AUDIT_PATCH)) void audit(status, 'milestone', status.status, status.note, 'milestone');
       return ack();
     },
     { validator: (status) => asFailure(() => checkMilestoneStatus(state, status, owners)) },
@@ -186,9 +220,26 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     cancelUpdate,
     (cancel) => {
       state.cancelled = { by: cancel.actor.id, at: now(), reason: cancel.reason };
+      // Histories from before the patch did not audit cancellations; they must not start now.
+      if (patched(QUEUED_AUDIT_PATCH)) void audit(cancel, 'handoff', 'cancelled', cancel.reason, 'cancel');
       return ack();
     },
     { validator: (cancel) => asFailure(() => checkCancel(state, cancel, owners)) },
+  );
+
+  setHandler(
+    changeOwnersUpdate,
+    async (change) => {
+      Object.assign(owners, change.owners);
+      // A signoff binds its signer: one given by someone who no longer holds that role is void.
+      for (const role of ['sales', 'implementation'] as const) {
+        if (state.signoffs[role] && state.signoffs[role]!.by !== owners[role]?.id) delete state.signoffs[role];
+      }
+      for (const q of state.openQuestions.filter((q) => !q.answer)) q.askedOf = askedOf(q);
+      await audit(change, 'owners', 'owners_changed', `${change.reason} (${JSON.stringify(change.owners)})`, 'owner_change');
+      return ack();
+    },
+    { validator: (change) => asFailure(() => checkChangeOwners(state, change, owners)) },
   );
 
   // ---- the stages ----
@@ -198,6 +249,8 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     evidenceSeen = evidenceReceived;
     const gates = await runIntakeGates({ bundleHash: state.bundleHash, now: now() });
     state.gateFailures = gates.failures;
+    // Older gate results carry no kickoff date; the input's then stands.
+    if (gates.kickoffTarget !== undefined) state.kickoffTarget = gates.kickoffTarget ?? undefined;
     if (gates.passed) return 'drafting';
     state.openQuestions = openQuestionsForGateFailures(gates.failures).map(question);
     return 'waiting_for_evidence';
@@ -215,6 +268,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     try {
       outcome = await draftPacket(request);
     } catch (err) {
+      if (isInvalidData(err)) throw err;
       // The LLM failed for good: the handoff must not stall, so the rules drafter stands in.
       log.warn('drafting fell back to the rules drafter', { error: String(err) });
       outcome = await draftPacketWithRules({ ...request, fallbackReason: failureMessage(err) });
@@ -256,7 +310,8 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     if (pendingRedraft) {
       pendingRedraft = false;
       state.rework += 1;
-      await measure('kickoff_rework', state.rework);
+      // One event per rework: the summary adds them up.
+      await measure('kickoff_rework', 1, { rework: state.rework });
       return 'drafting';
     }
     return undefined;
@@ -266,17 +321,21 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   async function release(): Promise<Step> {
     const packet = state.packet!;
     const outcome = await releaseKickoff({
-      handoffId: state.handoffId, customerName: state.customerName, kickoffTarget: input.kickoffTarget,
-      packetVersion: packet.version, packetHash: packet.hash, systemOfRecord: input.systemOfRecord,
+      handoffId: state.handoffId, customerName: state.customerName, bundleHash: state.bundleHash,
+      kickoffTarget: state.kickoffTarget ?? input.kickoffTarget, systemOfRecord: input.systemOfRecord,
+      packetVersion: packet.version, packetHash: packet.hash,
       approvedItemIds: state.reviewItems.filter((i) => i.decision?.decision === 'approved').map((i) => i.id),
     });
     if (outcome.released) {
       state.release = { releasedAt: outcome.releasedAt, packetVersion: packet.version };
+      state.releaseBlocked = undefined;
       await measure('accepted', state.returnsForContext === 0 ? 1 : 0, { returnsForContext: state.returnsForContext });
       return 'first_milestone';
     }
     const routedAt = now();
-    for (const item of state.reviewItems.filter((i) => outcome.blockingItemIds.includes(i.id))) {
+    const blocking = state.reviewItems.filter((i) => outcome.blockingItemIds.includes(i.id));
+    if (blocking.length === 0) return waitOutBlockedRelease(outcome.reason);
+    for (const item of blocking) {
       Object.assign(item, { decision: undefined, notices: undefined, routedAt, ...firstFollowUps(routedAt, sla) });
       await notify({
         dedupeKey: `${state.handoffId}:${item.id}:release_blocked:v${packet.version}`, handoffId: state.handoffId,
@@ -285,6 +344,25 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     }
     state.signoffs = {};
     return 'in_review';
+  }
+
+  /**
+   * No review item explains the block, so another round of review and signoff would end the same way:
+   * the handoff owner is asked, and the handoff waits for a redraft or a return for context.
+   */
+  async function waitOutBlockedRelease(reason: string): Promise<Step> {
+    const version = state.packet!.version;
+    state.releaseBlocked = { reason, at: now(), packetVersion: version };
+    const id = `release-blocked-v${version}`;
+    if (!state.openQuestions.some((q) => q.id === id)) {
+      state.openQuestions.push(question({
+        id, blocking: true, askOf: 'handoff_owner',
+        question: `Kickoff release is blocked: ${reason}. Request changes to redraft the packet, or return it for context.`,
+      }));
+    }
+    await waitFor(() => pendingRedraft || returnedForContext);
+    state.releaseBlocked = undefined;
+    return (await afterReviewer()) ?? 'in_review';
   }
 
   /** The handoff stays open to the first-milestone date; a final status (met / not met) ends it early. */
@@ -315,10 +393,49 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   /** Waits for a business condition, leaving at once when the handoff is cancelled. */
   async function waitFor(done: () => boolean, timeoutMs?: number): Promise<boolean> {
     const ready = () => done() || state.cancelled !== undefined;
-    // condition() without a timeout resolves to nothing, with one to whether the condition held.
-    const met = timeoutMs === undefined ? (await condition(ready), true) : await condition(ready, timeoutMs);
+    const met = await conditionWritingAudit(ready, timeoutMs);
     if (state.cancelled) throw new HandoffCancelled();
     return met;
+  }
+
+  /**
+   * condition(ready, timeoutMs), except that audit rows queued by update handlers are written while
+   * waiting. One timer for the whole wait, as condition() itself would start, so a decision costs
+   * its audit marker and nothing more in history.
+   */
+  async function conditionWritingAudit(ready: () => boolean, timeoutMs?: number): Promise<boolean> {
+    const wake = () => ready() || auditQueue.length > 0;
+    if (timeoutMs === undefined) {
+      for (;;) {
+        await condition(wake);
+        await flushAudit();
+        if (ready()) return true;
+      }
+    }
+    return CancellationScope.cancellable(async () => {
+      let timedOut = false;
+      const timer = sleep(timeoutMs).then(() => {
+        timedOut = true;
+      });
+      try {
+        for (;;) {
+          await Promise.race([timer, condition(wake)]);
+          await flushAudit();
+          if (ready()) return true;
+          if (timedOut) return false;
+        }
+      } finally {
+        CancellationScope.current().cancel();
+      }
+    });
+  }
+
+  /** Writes queued audit rows one at a time, in the order the updates were handled. */
+  async function flushAudit(): Promise<void> {
+    while (auditQueue.length > 0) {
+      await recordDecision(auditQueue[0]);
+      auditQueue.shift();
+    }
   }
 
   /** Waits like waitFor, sending each pending item's and question's reminders and escalations when due. */
@@ -359,24 +476,31 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     if (workflowInfo().continueAsNewSuggested) throw new TimeToContinueAsNew();
   }
 
-  function question(q: OpenQuestion): QuestionState {
-    const askedOf = { sales: owners.sales, implementation: owners.implementation, buyer: owners.sales, handoff_owner: owners.handoffOwner }[q.askOf]?.id
+  /** The person behind a question's askOf, as the owners stand now. */
+  function askedOf(q: Pick<OpenQuestion, 'askOf'>): string | undefined {
+    return { sales: owners.sales, implementation: owners.implementation, buyer: owners.sales, handoff_owner: owners.handoffOwner }[q.askOf]?.id
       ?? owners.handoffOwner?.id ?? undefined;
+  }
+
+  function question(q: OpenQuestion): QuestionState {
     const askedAt = now();
-    return { ...q, askedOf, askedAt, ...firstFollowUps(askedAt, sla) };
+    return { ...q, askedOf: askedOf(q), askedAt, ...firstFollowUps(askedAt, sla) };
   }
 
   async function enterStage(stage: HandoffStage): Promise<void> {
+    await flushAudit();
     state.stage = stage;
+    const kickoff = kickoffDate(state.kickoffTarget);
     upsertSearchAttributes([
       { key: searchAttributes.stage, value: stage },
       { key: searchAttributes.openQuestionCount, value: state.openQuestions.filter((q) => q.blocking && !q.answer).length },
       ...(owners.implementation ? [{ key: searchAttributes.implementationOwner, value: owners.implementation.id }] : []),
+      ...(kickoff ? [{ key: searchAttributes.kickoffTarget, value: kickoff }] : []),
     ]);
     await recordProjection({
       handoffId: state.handoffId, dealId: state.dealId, customerName: state.customerName, stage, bundleHash: state.bundleHash,
       packetVersion: state.packet?.version, handoffOwner: owners.handoffOwner?.id, salesOwner: owners.sales?.id,
-      implementationOwner: owners.implementation?.id, kickoffTarget: input.kickoffTarget,
+      implementationOwner: owners.implementation?.id, kickoffTarget: state.kickoffTarget ?? input.kickoffTarget,
       assignees: [...new Set(pendingFollowUps().flatMap((p) => (p.assignee ? [p.assignee] : [])))],
     });
   }
@@ -390,23 +514,59 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     });
   }
 
+  /** Bad data an activity cannot get past becomes a blocking question; new evidence runs the gates again. */
+  function askAboutInvalidData(err: unknown): Step {
+    const n = state.openQuestions.filter((q) => q.id.startsWith('invalid-data-')).length + 1;
+    state.openQuestions.push(question({
+      id: `invalid-data-${n}`, blocking: true, askOf: 'handoff_owner',
+      question: `The handoff cannot go on with its current evidence: ${failureMessage(err)}. Add corrected evidence.`,
+    }));
+    return 'waiting_for_evidence';
+  }
+
+  /** Before any exit: every update handled and every audit row written. */
+  async function settle(): Promise<void> {
+    await condition(allHandlersFinished);
+    await flushAudit();
+  }
+
   // ---- the process ----
   let step: Step = resume?.step ?? 'intake';
   try {
     while (step !== 'completed') {
       await enterStage(step);
-      step = await steps[step]();
+      try {
+        step = await steps[step]();
+      } catch (err) {
+        if (!isInvalidData(err)) throw err;
+        step = askAboutInvalidData(err);
+      }
     }
     await enterStage('completed');
   } catch (err) {
     if (err instanceof TimeToContinueAsNew) {
-      await condition(allHandlersFinished);
-      return continueAsNew<typeof implementationHandoff>({ ...input, owners }, { state, step, pendingRedraft });
+      await settle();
+      return continueAsNew<typeof implementationHandoff>({ ...input, owners }, {
+        state, step, pendingRedraft, evidenceReceived, evidenceSeen, returnedForContext, auditQueue,
+      });
     }
     if (!(err instanceof HandoffCancelled)) throw err;
     await enterStage('cancelled');
   }
+  await settle();
   return state;
+}
+
+function isInvalidData(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'InvalidHandoffData';
+}
+
+/** A kickoff date Temporal's datetime attribute accepts, or nothing. */
+function kickoffDate(day: string | undefined): Date | undefined {
+  if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const date = new Date(`${day}T00:00:00Z`);
+  const year = date.getUTCFullYear();
+  return Number.isNaN(date.getTime()) || year < 1970 || year > 9999 ? undefined : date;
 }
 
 /** Validators reject by throwing; an ApplicationFailure's type tells the API which status to answer. */
