@@ -47,6 +47,11 @@ export function checkReviewDecision(state: HandoffState, input: ReviewDecisionIn
 export function checkSignoff(state: HandoffState, input: SignoffInput, owners: { sales?: Person | null; implementation?: Person | null }): void {
   const owner = input.role === 'implementation' ? owners.implementation : owners.sales;
   if (!owner || owner.id !== input.actor.id) violation('forbidden', `only the named ${input.role} owner signs for ${input.role}`);
+  // Two signatures are two people: whoever gave one never gives the other, even when named for both.
+  const other = input.role === 'implementation' ? 'sales' : 'implementation';
+  if (state.signoffs[other]?.by === input.actor.id) {
+    violation('forbidden', `you signed for ${other}; the ${input.role} signoff must come from someone else (change owners with POST /handoffs/{id}/owners)`);
+  }
   if (state.stage !== 'awaiting_signoff') violation('conflict', `the handoff is ${state.stage}, not awaiting signoff`);
   if (input.packetVersion !== state.packet?.version || input.packetHash !== state.packet?.hash) {
     violation('conflict', `signoff names packet v${input.packetVersion}; the current packet is v${state.packet?.version} (${state.packet?.hash})`);
@@ -57,6 +62,8 @@ export function checkAddEvidence(state: HandoffState, input: AddEvidenceInput, o
   if (isFinished(state)) violation('conflict', `the handoff is ${state.stage}`);
   const allowed = isAdminOrOps(input.actor) || [owners.handoffOwner?.id, owners.sales?.id].includes(input.actor.id);
   if (!allowed) violation('forbidden', 'only the handoff owner, sales, ops or an admin add evidence');
+  // Owners change only through changeOwners (checked and audited); evidence once let sales name itself implementation owner.
+  if (input.owners) violation('forbidden', 'owners change through the changeOwners update (POST /handoffs/{id}/owners), not with evidence');
 }
 
 export function checkCancel(state: HandoffState, input: CancelInput, owners: { handoffOwner?: Person | null }): void {
@@ -93,17 +100,23 @@ export function checkReturnForContext(state: HandoffState, input: ReturnForConte
   if (!sentBackFrom.includes(state.stage)) violation('conflict', `the handoff is ${state.stage}; only a packet in review, awaiting signoff or blocked at release can be returned`);
 }
 
+/** The delivery side reports the first milestone: the implementation owner, the handoff owner, ops or an admin. */
 export function checkMilestoneStatus(state: HandoffState, input: MilestoneStatusInput, owners: Owners): void {
+  const reports = isAdminOrOps(input.actor) || [owners.implementation?.id, owners.handoffOwner?.id].includes(input.actor.id);
+  if (!reports) violation('forbidden', 'only the implementation owner, the handoff owner, ops or an admin report milestone status');
   if (state.stage !== 'first_milestone') violation('conflict', `the handoff is ${state.stage}, not following its first milestone`);
-  if (owners.implementation?.id !== input.actor.id && !isAdminOrOps(input.actor)) violation('forbidden', 'only the implementation owner or ops report milestone status');
 }
 
 /**
- * Owner changes: ops, an admin or the handoff owner, on an open handoff. Filled in by the
- * authorization work (issue 9): one person never holds both the sales and implementation signoff.
+ * Owner changes: ops, an admin or the handoff owner, on an open handoff. The owners after the
+ * change never name one person for both sales and implementation: those are two signoffs.
  */
 export function checkChangeOwners(state: HandoffState, input: ChangeOwnersInput, owners: Owners): void {
-  if (isFinished(state)) violation('conflict', `the handoff is ${state.stage}`);
   const allowed = isAdminOrOps(input.actor) || owners.handoffOwner?.id === input.actor.id;
   if (!allowed) violation('forbidden', 'only the handoff owner, ops or an admin change owners');
+  if (isFinished(state)) violation('conflict', `the handoff is ${state.stage}`);
+  const after = { ...owners, ...input.owners };
+  if (after.sales?.id && after.sales.id === after.implementation?.id) {
+    violation('conflict', `${after.sales.id} would be both sales and implementation owner; the two signoffs come from two people`);
+  }
 }

@@ -15,6 +15,7 @@ import {
   checkAddEvidence,
   checkAnswer,
   checkCancel,
+  checkChangeOwners,
   checkMilestoneStatus,
   checkRequestChanges,
   checkReturnForContext,
@@ -161,6 +162,17 @@ describe('checkSignoff', () => {
     expectViolation(() => checkSignoff(stateWith({ stage }), signoff('sales', ben), owners), 'conflict', new RegExp(`is ${stage}, not awaiting signoff`));
   });
 
+  it('refuses one person giving both signoffs, even when named for both roles (forbidden)', () => {
+    const both = { sales: person('u-ben'), implementation: person('u-ben') };
+    const salesSigned = stateWith({ stage: 'awaiting_signoff', signoffs: { sales: { by: 'u-ben', at: AT, packetVersion: 2, packetHash: HASH } } });
+    expectViolation(() => checkSignoff(salesSigned, signoff('implementation', ben), both), 'forbidden', /you signed for sales; the implementation signoff must come from someone else/);
+    const implSigned = stateWith({ stage: 'awaiting_signoff', signoffs: { implementation: { by: 'u-ben', at: AT, packetVersion: 2, packetHash: HASH } } });
+    expectViolation(() => checkSignoff(implSigned, signoff('sales', ben), both), 'forbidden', /you signed for implementation/);
+    // The other role signed by its own owner does not stand in the way.
+    const chenSigned = stateWith({ stage: 'awaiting_signoff', signoffs: { implementation: { by: 'u-chen', at: AT, packetVersion: 2, packetHash: HASH } } });
+    expect(() => checkSignoff(chenSigned, signoff('sales', ben), owners)).not.toThrow();
+  });
+
   it('refuses a signoff on another packet version or hash (conflict)', () => {
     expectViolation(() => checkSignoff(awaiting(), signoff('sales', ben, 1), owners), 'conflict', /names packet v1; the current packet is v2 \(sha256:a+\)/);
     expectViolation(() => checkSignoff(awaiting(), signoff('implementation', chen, 2, OTHER_HASH), owners), 'conflict', /current packet is v2/);
@@ -182,6 +194,11 @@ describe('checkAddEvidence', () => {
     expectViolation(() => checkAddEvidence(stateWith(), add(stranger), who), 'forbidden', /add evidence/);
     // no owners: a missing owner id never matches an actor
     expectViolation(() => checkAddEvidence(stateWith(), add(actor('u-ana', 'sales')), {}), 'forbidden', /add evidence/);
+  });
+
+  it('refuses owners carried by evidence, even from ops (forbidden): owners change only through changeOwners', () => {
+    const withOwners = { ...add(actor('u-ops', 'ops')), owners: { implementation: person('u-ben') } };
+    expectViolation(() => checkAddEvidence(stateWith(), withOwners, who), 'forbidden', /owners change through the changeOwners update/);
   });
 
   it.each(otherStages(...finished))('accepts evidence while the handoff is %s', (stage) => {
@@ -257,7 +274,7 @@ describe('checkAnswer', () => {
 describe('checkRequestChanges', () => {
   const changes = (by: Actor, packetVersion = 2) => ({ actor: by, packetVersion, comment: 'redo scope', bundleHash: 'sha256:c', requestId: 'req-1' });
 
-  it.each(['in_review', 'awaiting_signoff'] as const)('lets a reviewer with items, or the implementation owner, ask while %s', (stage) => {
+  it.each(['in_review', 'awaiting_signoff', 'kickoff_release'] as const)('lets a reviewer with items, or the implementation owner, ask while %s', (stage) => {
     expect(() => checkRequestChanges(stateWith({ stage }), changes(sam), owners)).not.toThrow();
     expect(() => checkRequestChanges(stateWith({ stage }), changes(chen), owners)).not.toThrow();
     // the implementation owner needs no items of their own
@@ -270,7 +287,7 @@ describe('checkRequestChanges', () => {
     expect(() => checkRequestChanges(state, changes(sam), owners)).not.toThrow();
   });
 
-  it.each(otherStages('in_review', 'awaiting_signoff'))('refuses while the handoff is %s (conflict)', (stage) => {
+  it.each(otherStages('in_review', 'awaiting_signoff', 'kickoff_release'))('refuses while the handoff is %s (conflict)', (stage) => {
     expectViolation(() => checkRequestChanges(stateWith({ stage }), changes(chen), owners), 'conflict', new RegExp(`is ${stage}, not in review`));
   });
 
@@ -290,7 +307,7 @@ describe('checkRequestChanges', () => {
 describe('checkReturnForContext', () => {
   const back = (by: Actor) => ({ actor: by, reason: 'no SOW', requestId: 'req-1' });
 
-  it.each(['in_review', 'awaiting_signoff'] as const)('lets the implementation owner return a handoff that is %s', (stage) => {
+  it.each(['in_review', 'awaiting_signoff', 'kickoff_release'] as const)('lets the implementation owner return a handoff that is %s', (stage) => {
     expect(() => checkReturnForContext(stateWith({ stage }), back(chen), owners)).not.toThrow();
   });
 
@@ -305,7 +322,7 @@ describe('checkReturnForContext', () => {
     expectViolation(() => checkReturnForContext(stateWith({ stage: 'completed' }), back(ben), owners), 'forbidden', /implementation owner/);
   });
 
-  it.each(otherStages('in_review', 'awaiting_signoff'))('refuses to return a handoff that is %s (conflict)', (stage) => {
+  it.each(otherStages('in_review', 'awaiting_signoff', 'kickoff_release'))('refuses to return a handoff that is %s (conflict)', (stage) => {
     expectViolation(() => checkReturnForContext(stateWith({ stage }), back(chen), owners), 'conflict', new RegExp(`the handoff is ${stage}; only a packet in review`));
   });
 });
@@ -314,21 +331,61 @@ describe('checkMilestoneStatus', () => {
   const report = (by: Actor) => ({ actor: by, status: 'met' as const, requestId: 'req-1' });
   const following = () => stateWith({ stage: 'first_milestone' });
 
-  it('lets the implementation owner, ops or an admin report', () => {
-    for (const a of [actor('u-chen'), actor('u-ops', 'ops'), actor('u-root', 'admin')]) {
+  it('lets the implementation owner, the handoff owner (without the ops role), ops or an admin report', () => {
+    for (const a of [actor('u-chen'), actor('u-ana', 'sales'), actor('u-ops', 'ops'), actor('u-root', 'admin')]) {
       expect(() => checkMilestoneStatus(following(), report(a), owners)).not.toThrow();
     }
   });
 
-  it('refuses sales, reviewers and the handoff owner without the ops role (forbidden)', () => {
-    for (const a of [ben, sam, actor('u-ana', 'sales')]) {
-      expectViolation(() => checkMilestoneStatus(following(), report(a), owners), 'forbidden', /only the implementation owner or ops report milestone status/);
+  it('refuses sales, reviewers and strangers (forbidden)', () => {
+    for (const a of [ben, sam, stranger]) {
+      expectViolation(() => checkMilestoneStatus(following(), report(a), owners), 'forbidden', /only the implementation owner, the handoff owner, ops or an admin report milestone status/);
     }
   });
 
-  it.each(otherStages('first_milestone'))('refuses a report while the handoff is %s (conflict), before checking who', (stage) => {
+  it('checks who before when (forbidden wins over a wrong stage)', () => {
+    expectViolation(() => checkMilestoneStatus(stateWith({ stage: 'in_review' }), report(ben), owners), 'forbidden', /milestone status/);
+  });
+
+  it.each(otherStages('first_milestone'))('refuses a report while the handoff is %s (conflict)', (stage) => {
     expectViolation(() => checkMilestoneStatus(stateWith({ stage }), report(chen), owners), 'conflict', new RegExp(`is ${stage}, not following its first milestone`));
-    expectViolation(() => checkMilestoneStatus(stateWith({ stage }), report(ben), owners), 'conflict', /not following its first milestone/);
+    expectViolation(() => checkMilestoneStatus(stateWith({ stage }), report(actor('u-ana', 'sales')), owners), 'conflict', /not following its first milestone/);
+  });
+});
+
+describe('checkChangeOwners', () => {
+  const change = (by: Actor, to: Partial<Owners>) => ({ actor: by, owners: to, reason: 'Chen moved to another account', requestId: 'req-1' });
+  const ines = person('u-ines');
+
+  it('lets the handoff owner (without the ops role), ops or an admin change owners', () => {
+    for (const a of [actor('u-ana', 'sales'), actor('u-ops', 'ops'), actor('u-root', 'admin')]) {
+      expect(() => checkChangeOwners(stateWith(), change(a, { implementation: ines }), owners)).not.toThrow();
+    }
+  });
+
+  it('refuses the sales owner, the implementation owner, reviewers and strangers (forbidden)', () => {
+    for (const a of [ben, chen, sam, stranger]) {
+      expectViolation(() => checkChangeOwners(stateWith(), change(a, { implementation: ines }), owners), 'forbidden', /only the handoff owner, ops or an admin change owners/);
+    }
+  });
+
+  it('refuses a change that makes one person both sales and implementation owner (conflict), even from an admin', () => {
+    const admin = actor('u-root', 'admin');
+    expectViolation(() => checkChangeOwners(stateWith(), change(admin, { implementation: person('u-ben') }), owners), 'conflict', /u-ben would be both sales and implementation owner/);
+    expectViolation(() => checkChangeOwners(stateWith(), change(admin, { sales: person('u-chen') }), owners), 'conflict', /u-chen would be both/);
+    expectViolation(() => checkChangeOwners(stateWith(), change(admin, { sales: ines, implementation: ines }), owners), 'conflict', /u-ines would be both/);
+    // Swapping the two is two people still.
+    expect(() => checkChangeOwners(stateWith(), change(admin, { sales: person('u-chen'), implementation: person('u-ben') }), owners)).not.toThrow();
+    // Clearing a role never makes anyone hold both.
+    expect(() => checkChangeOwners(stateWith(), change(admin, { implementation: null }), owners)).not.toThrow();
+  });
+
+  it.each(otherStages(...finished))('accepts a change while the handoff is %s', (stage) => {
+    expect(() => checkChangeOwners(stateWith({ stage }), change(ana, { implementation: ines }), owners)).not.toThrow();
+  });
+
+  it.each(finished)('refuses a change once the handoff is %s (conflict)', (stage) => {
+    expectViolation(() => checkChangeOwners(stateWith({ stage }), change(ana, { implementation: ines }), owners), 'conflict', new RegExp(`the handoff is ${stage}`));
   });
 });
 
