@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { canonicalJson } from '../domain/canonical-json';
 import { IntakeBundle, type EvidenceDocument } from '../domain/intake';
 
@@ -11,12 +11,15 @@ export const sha256 = (text: string): string => createHash('sha256').update(text
 type StoredDocument = Omit<EvidenceDocument, 'text'> & { sha256: string };
 type StoredBundle = Omit<IntakeBundle, 'documents'> & { documents: StoredDocument[] };
 
-/** Stores an (already redacted) bundle; idempotent. Returns its hash. */
-export async function storeBundle(pool: Pool, bundle: IntakeBundle): Promise<string> {
+/**
+ * Stores an (already redacted) bundle; idempotent. Returns its hash. Given a client (not in a
+ * transaction), it works on that one: a caller that holds a client never waits for a second.
+ */
+export async function storeBundle(db: Pool | PoolClient, bundle: IntakeBundle): Promise<string> {
   const documents: StoredDocument[] = bundle.documents.map(({ text, ...doc }) => ({ ...doc, sha256: sha256(text) }));
   const body: StoredBundle = { ...bundle, documents };
   const bundleHash = `sha256:${sha256(canonicalJson(body))}`;
-  const client = await pool.connect();
+  const client = db instanceof Pool ? await db.connect() : db;
   try {
     await client.query('BEGIN');
     for (const doc of bundle.documents) {
@@ -32,14 +35,14 @@ export async function storeBundle(pool: Pool, bundle: IntakeBundle): Promise<str
     await client.query('ROLLBACK');
     throw err;
   } finally {
-    client.release();
+    if (client !== db) (client as PoolClient).release();
   }
   return bundleHash;
 }
 
 export class BundleNotFound extends Error {}
 
-export async function loadBundle(pool: Pool, bundleHash: string): Promise<IntakeBundle> {
+export async function loadBundle(pool: Pool | PoolClient, bundleHash: string): Promise<IntakeBundle> {
   const { rows } = await pool.query<{ body: StoredBundle }>('SELECT body FROM intake_bundles WHERE bundle_hash = $1', [bundleHash]);
   if (!rows[0]) throw new BundleNotFound(`no bundle ${bundleHash}`);
   const stored = rows[0].body;

@@ -2,9 +2,14 @@ import { Pool } from 'pg';
 
 export type { Pool } from 'pg';
 
+/** How long a query waits for a pooled connection (or a new one to open). */
+export const POOL_CONNECT_TIMEOUT_MS = 5_000;
+
 export function createPool(databaseUrl: string): Pool {
-  // Small pool: the worker and the API each hold one; Postgres does the heavy lifting.
-  const pool = new Pool({ connectionString: databaseUrl, max: 10, idleTimeoutMillis: 30_000 });
+  // Small pool: the worker and the API each hold one; Postgres does the heavy lifting. A caller
+  // that cannot get a connection in time fails (503 in the API, a retry in an activity) instead
+  // of waiting forever behind an exhausted pool.
+  const pool = new Pool({ connectionString: databaseUrl, max: 10, idleTimeoutMillis: 30_000, connectionTimeoutMillis: POOL_CONNECT_TIMEOUT_MS });
   // An idle client losing its server (a restart, shutdown on Ctrl-C) must not crash the process;
   // the next query gets a fresh connection or a proper error.
   pool.on('error', (err) => console.error(`postgres: idle connection lost: ${err.message}`));

@@ -1,11 +1,12 @@
-import type { Pool } from 'pg';
+import type { PoolClient } from 'pg';
 import { loadBundle, storeBundle } from '../../db/bundles';
 import { IntakeBundle, type EvidenceDocument } from '../../domain/intake';
 import { redactBundle } from '../../domain/redact';
+import type { HandoffState } from '../../domain/review';
 import { addEvidenceUpdate, requestChangesUpdate } from '../../workflows/definitions';
-import { anyOf, capacities, loadHandoffContext, requireCapacity } from '../access';
+import { anyOf, capacities, queryState, requireCapacity } from '../access';
 import { present } from '../present';
-import { conflict, invalidRequest } from '../problem';
+import { conflict, invalidRequest, unavailable } from '../problem';
 import { defineRoute, type ApiDeps } from '../route-table';
 import { HandoffParams, HandoffView, schemas } from '../schemas';
 import { requestIdFor, runUpdate } from './actions';
@@ -14,27 +15,71 @@ import { requestIdFor, runUpdate } from './actions';
 // the workflow only learns its hash. Large texts never enter workflow history.
 
 /**
- * Serialises bundle changes of one handoff across API instances: two evidence posts that read the
- * same bundle would otherwise each drop the other's documents.
+ * Bundle changes of one handoff in this API instance wait their turn here, holding no pooled
+ * connection: ten posts at once queue in memory instead of taking every connection of the pool.
  */
-async function withHandoffLock<T>(pool: Pool, handoffId: string, work: () => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`bundle:${handoffId}`]);
-    try {
-      return await work();
-    } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`bundle:${handoffId}`]);
-    }
-  } finally {
-    client.release();
-  }
+const turns = new Map<string, Promise<void>>();
+function inTurn<T>(handoffId: string, work: () => Promise<T>): Promise<T> {
+  const before = turns.get(handoffId) ?? Promise.resolve();
+  const run = before.then(work);
+  const settled = run.then(() => undefined, () => undefined);
+  turns.set(handoffId, settled);
+  void settled.then(() => turns.get(handoffId) === settled && turns.delete(handoffId));
+  return run;
 }
 
-/** The handoff's current bundle, read again under the lock. */
-async function currentBundle(deps: ApiDeps, handoffId: string): Promise<IntakeBundle> {
-  const ctx = await loadHandoffContext(deps.client, deps.pool, handoffId);
-  return loadBundle(deps.pool, ctx.bundleHash);
+/** Rounds of "another API instance changed the bundle first, build again" before giving up. */
+const MAX_ROUNDS = 10;
+/** Postgres' answers for a lock wait that ran out (lock_timeout) and a cancelled statement. */
+const LOCK_TIMED_OUT = new Set(['55P03', '57014']);
+
+/**
+ * Changes one handoff's bundle and tells its workflow, all on ONE pooled connection (a holder that
+ * waited for a second one froze the API once the pool ran dry):
+ * 1. read the workflow's bundle, build the new one on it and store it, committed, since the worker
+ *    reads bundles by hash as soon as the update lands;
+ * 2. in one transaction holding pg_advisory_xact_lock, check that the workflow still has the bundle
+ *    we built on and send the update. If another API instance got there first, build again on its
+ *    bundle, so no change ever drops another's documents.
+ */
+export async function changeBundle(
+  deps: ApiDeps,
+  handoffId: string,
+  build: (current: IntakeBundle) => IntakeBundle,
+  send: (bundleHash: string, previousHash: string) => Promise<HandoffState>,
+): Promise<HandoffState> {
+  return inTurn(handoffId, async () => {
+    let client: PoolClient;
+    try {
+      client = await deps.pool.connect();
+    } catch (err) {
+      throw unavailable(`the database did not give a connection in time (${(err as Error).message}); retry`);
+    }
+    let broken: Error | undefined;
+    try {
+      for (let round = 1; round <= MAX_ROUNDS; round++) {
+        const base = (await queryState(deps.client, handoffId)).bundleHash;
+        const bundleHash = await storeBundle(client, build(await loadBundle(client, base)));
+        await client.query('BEGIN');
+        try {
+          await client.query("SET LOCAL lock_timeout = '10s'");
+          await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`bundle:${handoffId}`]);
+          const head = (await queryState(deps.client, handoffId)).bundleHash;
+          const state = head === base ? await send(bundleHash, base) : undefined;
+          await client.query('COMMIT');
+          if (state) return state;
+        } catch (err) {
+          await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
+          if (LOCK_TIMED_OUT.has((err as { code?: string }).code ?? '')) throw unavailable(`evidence of handoff ${handoffId} is being changed elsewhere; retry`);
+          throw err;
+        }
+      }
+      throw conflict(`the evidence of handoff ${handoffId} kept changing while this request was built; retry`);
+    } finally {
+      // A connection whose transaction could not be rolled back is closed, never handed on holding a lock.
+      client.release(broken);
+    }
+  });
 }
 
 /** Redacts documents on their own (not the rest of the bundle, which is stored redacted already). */
@@ -54,8 +99,10 @@ export const addEvidence = defineRoute({
   method: 'post',
   path: '/handoffs/:id/evidence',
   operationId: 'addEvidence',
-  summary: 'Add documents (and owner, kickoff or system-of-record corrections); the gates run again',
-  description: 'Document ids must be new to the handoff (409 otherwise). Secrets are redacted before storage.',
+  summary: 'Add documents (and kickoff or system-of-record corrections); the gates run again',
+  description:
+    'Document ids must be new to the handoff (409 otherwise). Secrets are redacted before storage. ' +
+    'Owners are not accepted here (400 at `owners`): they change through POST /handoffs/{id}/owners.',
   tag: 'evidence',
   auth: 'any',
   who: evidenceAdders.describe,
@@ -63,31 +110,26 @@ export const addEvidence = defineRoute({
   body: schemas.AddEvidenceBody,
   authorize: requireCapacity(evidenceAdders),
   responses: { 200: { description: 'The handoff\'s new state', schema: HandoffView } },
-  errors: [404, 409],
+  errors: [404, 409, 503],
   async handler({ deps, req, actor, params, body, res }) {
     const requestId = requestIdFor(req, actor, body.requestId);
-    const state = await withHandoffLock(deps.pool, params.id, async () => {
-      const bundle = await currentBundle(deps, params.id);
-      const existing = new Set(bundle.documents.map((d) => d.id));
-      const clash = body.documents.find((d) => existing.has(d.id));
-      if (clash) throw conflict(`document ${clash.id} is already part of this handoff; give the new document a new id`);
-      const owners = body.owners ? { ...bundle.owners, ...body.owners } : undefined;
-      const merged = validBundle({
-        ...bundle,
-        documents: [...bundle.documents, ...redactDocuments(bundle, body.documents)],
-        ...(owners ? { owners } : {}),
-        ...(body.kickoffTarget ? { kickoffTarget: body.kickoffTarget } : {}),
-        ...(body.systemOfRecord ? { systemOfRecord: body.systemOfRecord } : {}),
-      });
-      const bundleHash = await storeBundle(deps.pool, merged);
-      return runUpdate(deps, params.id, addEvidenceUpdate, {
-        requestId,
-        actor,
-        bundleHash,
-        documentIds: body.documents.map((d) => d.id),
-        ...(owners ? { owners } : {}),
-      });
-    });
+    const documentIds = body.documents.map((d) => d.id);
+    const state = await changeBundle(
+      deps,
+      params.id,
+      (bundle) => {
+        const existing = new Set(bundle.documents.map((d) => d.id));
+        const clash = documentIds.find((id) => existing.has(id));
+        if (clash) throw conflict(`document ${clash} is already part of this handoff; give the new document a new id`);
+        return validBundle({
+          ...bundle,
+          documents: [...bundle.documents, ...redactDocuments(bundle, body.documents)],
+          ...(body.kickoffTarget ? { kickoffTarget: body.kickoffTarget } : {}),
+          ...(body.systemOfRecord ? { systemOfRecord: body.systemOfRecord } : {}),
+        });
+      },
+      (bundleHash) => runUpdate(deps, params.id, addEvidenceUpdate, { requestId, actor, bundleHash, documentIds }),
+    );
     res.json(present(deps.config, state));
   },
 });
@@ -106,23 +148,26 @@ export const requestChanges = defineRoute({
   body: schemas.RequestChangesBody,
   authorize: requireCapacity(changeRequesters),
   responses: { 200: { description: 'The handoff\'s new state', schema: HandoffView } },
-  errors: [404, 409],
+  errors: [404, 409, 503],
   async handler({ deps, req, actor, params, body, res }) {
     const requestId = requestIdFor(req, actor, body.requestId);
-    const state = await withHandoffLock(deps.pool, params.id, async () => {
-      const bundle = await currentBundle(deps, params.id);
-      const taken = bundle.documents.map((d) => /^review-comment-(\d+)$/.exec(d.id)?.[1]).filter(Boolean).map(Number);
-      const comment: EvidenceDocument = {
-        id: `review-comment-${Math.max(0, ...taken) + 1}`,
-        kind: 'other',
-        title: `Review comment by ${actor.id}`,
-        capturedAt: new Date().toISOString(),
-        text: body.comment,
-      };
-      const merged = validBundle({ ...bundle, documents: [...bundle.documents, ...redactDocuments(bundle, [comment])] });
-      const bundleHash = await storeBundle(deps.pool, merged);
-      return runUpdate(deps, params.id, requestChangesUpdate, { ...body, requestId, actor, bundleHash });
-    });
+    const capturedAt = new Date().toISOString();
+    const state = await changeBundle(
+      deps,
+      params.id,
+      (bundle) => {
+        const taken = bundle.documents.map((d) => /^review-comment-(\d+)$/.exec(d.id)?.[1]).filter(Boolean).map(Number);
+        const comment: EvidenceDocument = {
+          id: `review-comment-${Math.max(0, ...taken) + 1}`,
+          kind: 'other',
+          title: `Review comment by ${actor.id}`,
+          capturedAt,
+          text: body.comment,
+        };
+        return validBundle({ ...bundle, documents: [...bundle.documents, ...redactDocuments(bundle, [comment])] });
+      },
+      (bundleHash) => runUpdate(deps, params.id, requestChangesUpdate, { ...body, requestId, actor, bundleHash }),
+    );
     res.json(present(deps.config, state));
   },
 });
