@@ -36,8 +36,9 @@ export function firstMilestoneAfterKickoff(dues: string[], kickoffTarget?: strin
 
 export function createDraftingActivities({ pool, config }: ActivityDeps) {
   async function store(request: DraftRequest, content: PacketContent, kickoffTarget?: string): Promise<DraftOutcome> {
-    const packet = finalizePacket(content, { handoffId: request.handoffId, version: request.version });
-    await savePacket(pool, packet);
+    // The stored packet is the one answered: when an earlier attempt stored this version first, the
+    // workflow records that packet's hash, which is what signoff and release check against.
+    const packet = await savePacket(pool, finalizePacket(content, { handoffId: request.handoffId, version: request.version }));
     return {
       packet: {
         version: packet.version,
