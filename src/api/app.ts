@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import { authenticate } from './auth';
+import { bodyGuard } from './body-guard';
 import { idempotency } from './idempotency';
 import { problemHandler, sendProblem, unsupportedMediaType } from './problem';
 import { createMetricsRegistry, httpMetrics } from './prometheus';
@@ -68,10 +69,11 @@ export function createApp({ client, pool, config, logger = pino({ level: config.
   const json = express.json({ limit: config.MAX_BODY_BYTES, strict: false, type: ['application/json', 'application/*+json'] });
   const auth = authenticate(pool);
   const idem = idempotency(pool, logger);
-  // Authenticate before reading a body: strangers cannot make the API parse megabytes.
+  // Authenticate before reading a body: strangers cannot make the API parse megabytes. The guard
+  // (depth, storable text) runs before idempotency hashes the body and before any schema reads it.
   const before = (route: ApiRoute): RequestHandler[] => [
     ...(route.auth === 'public' ? [] : [auth]),
-    ...(route.method === 'post' ? [jsonOnly, json, idem] : []),
+    ...(route.method === 'post' ? [jsonOnly, json, bodyGuard, idem] : []),
   ];
   app.use(buildRouter(apiRoutes, { client, pool, config, metrics }, before));
   app.use(wrongMethod(apiRoutes));

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { storableJson } from '../db/safe-text';
 import { canonicalJson } from '../domain/canonical-json';
 import { badRequest, conflict, HttpProblem, unprocessable, zodIssues } from './problem';
 import { IdempotencyKey } from './schemas';
@@ -24,6 +25,7 @@ interface StoredAnswer {
   body: unknown;
 }
 
+/** Recursive: app.ts runs bodyGuard first, so the body is at most MAX_BODY_DEPTH deep here. */
 const requestHash = (method: string, path: string, body: unknown) =>
   createHash('sha256').update(canonicalJson({ method, path, body: body ?? null })).digest('hex');
 
@@ -83,7 +85,8 @@ export function idempotency(pool: Pool, logger: Logger): RequestHandler {
           : pool.query(
               `UPDATE idempotency_keys SET status = $3, content_type = $4, location = $5, body = $6, completed_at = now()
                 WHERE principal_id = $1 AND key = $2`,
-              [principal, key, status, String(res.get('content-type') ?? 'application/json').split(';')[0], res.get('location') ?? null, JSON.stringify(body ?? null)],
+              // jsonb refuses NUL and lone surrogates: a stored copy with U+FFFD beats a key stuck in flight.
+              [principal, key, status, String(res.get('content-type') ?? 'application/json').split(';')[0], res.get('location') ?? null, JSON.stringify(storableJson(body ?? null))],
             );
       saved
         .catch((err) => logger.error({ err, reqId: req.id }, 'could not store the idempotent answer'))

@@ -52,18 +52,25 @@ export const zodIssues = (error: z.ZodError, prefix?: string) =>
 export const invalidRequest = (error: z.ZodError, part?: 'body' | 'query' | 'params' | 'headers') =>
   badRequest(part ? `the request ${part} is not valid` : 'the request is not valid', { errors: zodIssues(error, part === 'body' ? undefined : part) });
 
+/** Every 400 carries `errors` naming where the fault is (the body root is the path ""), so clients handle them alike. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (res.headersSent) return; // The answer is already out; express would only close the socket.
     if (err instanceof z.ZodError) return sendProblem(res, 400, 'Bad Request', 'the request is not valid', { errors: zodIssues(err) });
-    if (err instanceof HttpProblem) return sendProblem(res, err.status, err.title, err.message, err.extra);
+    if (err instanceof HttpProblem) {
+      const extra = err.status === 400 && !err.extra.errors ? { ...err.extra, errors: [{ path: '', message: err.message }] } : err.extra;
+      return sendProblem(res, err.status, err.title, err.message, extra);
+    }
     // body-parser's and the router's own errors carry a status and a type.
-    if (err?.type === 'entity.parse.failed') return sendProblem(res, 400, 'Bad Request', 'the body is not valid JSON');
+    if (err?.type === 'entity.parse.failed') return sendProblem(res, 400, 'Bad Request', 'the body is not valid JSON', { errors: [{ path: '', message: 'not valid JSON' }] });
     if (err?.type === 'entity.too.large') return sendProblem(res, 413, 'Content Too Large', 'the body is larger than this API accepts');
     if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') return sendProblem(res, 415, 'Unsupported Media Type', String(err.message));
-    if (err instanceof URIError) return sendProblem(res, 400, 'Bad Request', 'the path is not valid percent-encoding');
+    if (err instanceof URIError) return sendProblem(res, 400, 'Bad Request', 'the path is not valid percent-encoding', { errors: [{ path: 'params', message: 'not valid percent-encoding' }] });
     const status = typeof err?.status === 'number' ? err.status : typeof err?.statusCode === 'number' ? err.statusCode : 500;
-    if (status >= 400 && status < 500) return sendProblem(res, status, titles[status] ?? 'Bad Request', err?.expose ? String(err.message) : undefined);
+    if (status >= 400 && status < 500) {
+      const detail = err?.expose ? String(err.message) : undefined;
+      return sendProblem(res, status, titles[status] ?? 'Bad Request', detail, status === 400 ? { errors: [{ path: '', message: detail ?? 'the request could not be read' }] } : {});
+    }
     logger.error({ err, reqId: req.id }, 'unhandled error');
     return sendProblem(res, 500, 'Internal Server Error');
   };
