@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IntakeBundle } from '../domain/intake';
+import { BusinessDate, BusinessDateTime, IntakeBundle } from '../domain/intake';
 import { HttpProblem } from './problem';
 import { Packet } from '../domain/packet';
 import {
@@ -47,14 +47,37 @@ const intString = (min: number, max: number) =>
   z.string().regex(/^\d{1,9}$/, 'a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 const shortText = z.string().trim().min(1).max(200);
 
-export const ListQuery = z.strictObject({
-  stage: HandoffStage.optional(),
-  owner: shortText.optional().describe('a principal id: matches the handoff, sales or implementation owner'),
-  customer: shortText.optional().describe('case-insensitive substring of the customer name'),
-  limit: intString(1, 100).optional().describe('page size, 1..100 (default 20)'),
-  cursor: z.string().max(200).regex(/^[A-Za-z0-9_-]+$/, 'an opaque cursor from nextCursor').optional(),
-  offset: intString(0, 100_000).optional().describe('rows to skip; use cursor for stable paging'),
-});
+/**
+ * A list cursor is base64url JSON of the last row's [created_at with microseconds (UTC), handoff id].
+ * Checked here, before it reaches SQL: a year Postgres refuses or a NUL in the id would otherwise be a 500.
+ */
+export const ListCursorValue = z.tuple([z.iso.datetime({ precision: 6 }).pipe(BusinessDateTime), z.string().regex(HandoffIdPattern)]);
+export function decodeListCursor(cursor: string): [string, string] | undefined {
+  try {
+    const parsed = ListCursorValue.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const ListQuery = z
+  .strictObject({
+    stage: HandoffStage.optional(),
+    owner: shortText.optional().describe('a principal id: matches the handoff, sales or implementation owner'),
+    customer: shortText.optional().describe('case-insensitive substring of the customer name'),
+    limit: intString(1, 100).optional().describe('page size, 1..100 (default 20)'),
+    cursor: z
+      .string()
+      .max(200)
+      .regex(/^[A-Za-z0-9_-]+$/, 'an opaque cursor from nextCursor')
+      .refine((c) => decodeListCursor(c) !== undefined, 'not a cursor this API gave out')
+      .optional(),
+    offset: intString(0, 100_000).optional().describe('rows to skip; use cursor for stable paging'),
+  })
+  .superRefine((q, ctx) => {
+    if (q.cursor !== undefined && q.offset !== undefined) ctx.addIssue({ code: 'custom', path: ['offset'], message: 'use cursor or offset, not both' });
+  });
 export type ListQuery = z.infer<typeof ListQuery>;
 
 export const HandoffSummary = component(
@@ -138,12 +161,16 @@ export const Inbox = component(
   }),
 );
 
-const isoDate = z.iso.date();
-export const MetricsQuery = z.strictObject({
-  from: isoDate.optional().describe('inclusive start date (UTC)'),
-  to: isoDate.optional().describe('exclusive end date (UTC)'),
-  groupBy: z.enum(['owner', 'month']).optional(),
-});
+// Measurement events are written by this service, so the business-date range loses no event.
+export const MetricsQuery = z
+  .strictObject({
+    from: BusinessDate.optional().describe('inclusive start date (UTC), years 2000-2199'),
+    to: BusinessDate.optional().describe('exclusive end date (UTC), years 2000-2199'),
+    groupBy: z.enum(['owner', 'month']).optional(),
+  })
+  .superRefine((q, ctx) => {
+    if (q.from && q.to && q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before to' });
+  });
 
 const stat = z.object({ events: z.number().int(), total: z.number(), average: z.number().nullable() });
 export const MeasurementGroup = z.object({

@@ -15,6 +15,20 @@ export type DocumentKind = z.infer<typeof DocumentKind>;
 /** Kinds whose text is contractual: only these can back a contract fact or a sold-scope item. */
 export const contractKinds: readonly DocumentKind[] = ['agreement', 'sow', 'proposal'];
 
+/**
+ * Dates a handoff holds are business dates of a deal closed today: its close, its evidence and its
+ * kickoff fall in the years 2000–2199. Anything else is a typo ("0000-01-01", a year 9999 meant as
+ * "unknown") that Postgres refuses (year 0) or that schedules milestones and timers centuries away;
+ * the narrow range also stays far inside what Postgres, JS Date and Temporal timestamps accept.
+ */
+const BUSINESS_YEAR = /^2[01]\d\d-/;
+const businessYear = 'a date in the years 2000 to 2199';
+export const BusinessDate = z.iso.date().regex(BUSINESS_YEAR, businessYear).describe('YYYY-MM-DD, years 2000-2199');
+export const BusinessDateTime = z.iso
+  .datetime({ offset: true })
+  .regex(BUSINESS_YEAR, businessYear)
+  .describe('ISO 8601 date-time with offset, years 2000-2199');
+
 const id = z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, 'letters, digits and . _ : @ - only');
 
 export const Person = z.object({
@@ -45,7 +59,7 @@ export const EvidenceDocument = z.object({
   id,
   kind: DocumentKind,
   title: z.string().max(300).optional(),
-  capturedAt: z.iso.datetime({ offset: true }),
+  capturedAt: BusinessDateTime,
   text: z.string().min(1).max(200_000),
 });
 export type EvidenceDocument = z.infer<typeof EvidenceDocument>;
@@ -63,8 +77,8 @@ export const IntakeBundle = z
     dealId: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (max 64)'),
     trigger: HandoffTrigger,
     customer: z.object({ name: z.string().trim().min(1).max(200), segment: z.string().max(100).optional() }),
-    closedAt: z.iso.datetime({ offset: true }).optional(),
-    kickoffTarget: z.iso.date().optional(),
+    closedAt: BusinessDateTime.optional(),
+    kickoffTarget: BusinessDate.optional(),
     systemOfRecord: z.object({ system: z.string().trim().min(1).max(100), recordId: z.string().trim().min(1).max(200) }).optional(),
     owners: Owners.default({}),
     stakeholders: z.array(Stakeholder).max(100).default([]),

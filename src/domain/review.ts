@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EvidenceDocument, Owners } from './intake';
+import { BusinessDate, EvidenceDocument, Owners } from './intake';
 import { GateFailure, OpenQuestion, ReviewCategory } from './packet';
 
 // Shapes of the human side of a handoff: who acts, what they decide, and the state the workflow
@@ -92,7 +92,7 @@ export const AddEvidenceBody = z.strictObject({
   documents: z.array(EvidenceDocument).min(1).max(50),
   /** Corrections to gate-checked bundle fields, e.g. a missing implementation owner. */
   owners: Owners.partial().optional(),
-  kickoffTarget: z.iso.date().optional(),
+  kickoffTarget: BusinessDate.optional(),
   systemOfRecord: z.object({ system: z.string().trim().min(1).max(100), recordId: z.string().trim().min(1).max(200) }).optional(),
   requestId: requestId.optional(),
 });
