@@ -6,6 +6,7 @@ import {
   AddEvidenceBody,
   AnswerQuestionBody,
   CancelBody,
+  ChangeOwnersBody,
   HandoffStage,
   HandoffState,
   MilestoneStatusBody,
@@ -30,6 +31,7 @@ export const schemas = {
   SignoffBody: component('SignoffBody', SignoffBody),
   ReturnForContextBody: component('ReturnForContextBody', ReturnForContextBody),
   CancelBody: component('CancelBody', CancelBody),
+  ChangeOwnersBody: component('ChangeOwnersBody', ChangeOwnersBody),
   MilestoneStatusBody: component('MilestoneStatusBody', MilestoneStatusBody),
   Packet: component('Packet', Packet),
 };

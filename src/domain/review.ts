@@ -90,8 +90,13 @@ export type MilestoneStatusBody = z.infer<typeof MilestoneStatusBody>;
 
 export const AddEvidenceBody = z.strictObject({
   documents: z.array(EvidenceDocument).min(1).max(50),
-  /** Corrections to gate-checked bundle fields, e.g. a missing implementation owner. */
-  owners: Owners.partial().optional(),
+  /** Owners once rode along with evidence (sales named itself implementation owner); a client that still sends them is told where they went. */
+  owners: z
+    .unknown()
+    .refine(() => false, 'owners change through POST /handoffs/{id}/owners (audited; the handoff owner, ops or an admin), not with evidence')
+    .optional()
+    .describe('Not accepted (400): owners change through POST /handoffs/{id}/owners'),
+  /** Corrections to gate-checked bundle fields. */
   kickoffTarget: BusinessDate.optional(),
   systemOfRecord: z.object({ system: z.string().trim().min(1).max(100), recordId: z.string().trim().min(1).max(200) }).optional(),
   requestId: requestId.optional(),

@@ -80,8 +80,14 @@ const matrix: Cell[] = [
     expect: { ...unauth, ...strangers, 'u-ana': 400, admin: 400, 'u-ops': 400, 'u-ben': 403, 'u-chen': 403, others: 0 },
   },
   {
-    method: 'POST', route: '/handoffs/:id/milestone', path: (i) => `/handoffs/${i.handoffId}/milestone`, body: () => ({}),
-    expect: { ...unauth, ...strangers, 'u-chen': 400, 'u-ana': 400, admin: 400, 'u-ops': 400, 'u-ben': 403, others: 0 },
+    method: 'POST', route: '/handoffs/:id/milestone', path: (i) => `/handoffs/${i.handoffId}/milestone`, body: () => ({ status: 'on_track' }),
+    // A valid report reaches the workflow, which checks who before when: its stage check (409) means it let the caller report.
+    expect: { ...unauth, ...strangers, 'u-chen': 409, 'u-ana': 409, admin: 409, 'u-ops': 409, 'u-ben': 403, others: 0 },
+  },
+  {
+    method: 'POST', route: '/handoffs/:id/owners', path: (i) => `/handoffs/${i.handoffId}/owners`, body: () => ({}),
+    // Owner changes: the handoff owner, ops, admin. Sales and the implementation owner may not name owners.
+    expect: { ...unauth, ...strangers, 'u-ana': 400, admin: 400, 'u-ops': 400, 'u-ben': 403, 'u-chen': 403, others: 0 },
   },
   { method: 'GET', route: '/inbox', path: () => '/inbox', expect: { ...unauth, others: 200 } },
   {

@@ -6,6 +6,7 @@ import { addEvidence, requestChanges } from './evidence';
 import { createHandoff, getHandoff, getHistory, getPacket, listHandoffs } from './handoffs';
 import { healthz, readyz } from './health';
 import { inbox } from './inbox';
+import { changeOwners } from './owners';
 import { measurementSummary } from './metrics';
 
 /** The API: every route, once. The router and /openapi.json are both built from this list. */
@@ -18,6 +19,7 @@ export const apiRoutes: ApiRoute[] = [
   getPacket,
   getHistory,
   addEvidence,
+  changeOwners,
   decideReviewItem,
   answerQuestion,
   requestChanges,
