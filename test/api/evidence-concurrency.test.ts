@@ -27,7 +27,7 @@ const document = (id: string) => ({ id, kind: 'email', capturedAt: '2026-11-20T1
 
 async function post(url: string, token: string, body: unknown) {
   const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as any };
 }
 
 test('twelve concurrent evidence posts across two API instances all complete and keep every document', async () => {
