@@ -1,4 +1,5 @@
 import { draftCommand } from './draft';
+import { temporalCommand } from './temporal';
 import { tokensCommand } from './tokens';
 
 // `handoff <command> ...`: a small dispatcher, so other subcommands plug in with one line.
@@ -12,6 +13,7 @@ export interface CliIo {
 
 export const commands: Record<string, { summary: string; run: Command }> = {
   draft: { summary: 'draft <bundle.json> [--format json|md] [--now ISO]   draft a handoff packet offline', run: draftCommand },
+  temporal: { summary: 'temporal <temporal CLI arguments>   the Temporal CLI, with --address/--namespace of TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE', run: temporalCommand },
   tokens: { summary: 'tokens create --principal <id> --role <role> [--role ...] [--name "..."] | revoke --principal <id>   manage API tokens', run: tokensCommand },
 };
 

@@ -20,12 +20,15 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-/** TEMPORAL_CLI if set, else `temporal` on PATH, else the project's own build (made once, then reused). */
-export function ensureTemporalCli(log: (msg: string) => void = (m) => console.error(m)): string {
+/**
+ * The Temporal CLI this project uses, without building it: TEMPORAL_CLI if set, else `temporal` on
+ * PATH, else the project's own build (copied from the user-level cache when only that exists).
+ */
+export function findTemporalCli(): string | undefined {
   const fromEnv = process.env.TEMPORAL_CLI;
   if (fromEnv) {
     if (!fs.existsSync(fromEnv)) throw new Error(`TEMPORAL_CLI=${fromEnv} does not exist`);
-    return fromEnv;
+    return path.resolve(fromEnv);
   }
   const found = onPath('temporal');
   if (found) return found;
@@ -33,10 +36,21 @@ export function ensureTemporalCli(log: (msg: string) => void = (m) => console.er
   if (fs.existsSync(built)) return built;
   if (fs.existsSync(userCache)) {
     fs.mkdirSync(projectToolsBin, { recursive: true });
-    fs.copyFileSync(userCache, built);
-    fs.chmodSync(built, 0o755);
+    // Copy then rename: a concurrent start never runs a half-copied binary.
+    const partial = `${built}.${process.pid}.partial`;
+    fs.copyFileSync(userCache, partial);
+    fs.chmodSync(partial, 0o755);
+    fs.renameSync(partial, built);
     return built;
   }
+  return undefined;
+}
+
+/** findTemporalCli(), else the project's own build (made once, then reused). */
+export function ensureTemporalCli(log: (msg: string) => void = (m) => console.error(m)): string {
+  const found = findTemporalCli();
+  if (found) return found;
+  const built = path.join(projectToolsBin, 'temporal');
 
   const go = onPath('go') ?? (fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) {
