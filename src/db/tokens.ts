@@ -14,12 +14,21 @@ export async function upsertPrincipal(pool: Pool, principal: { id: string; name:
   );
 }
 
-/** Creates a token for the principal and returns it: the only time it is ever shown. */
-export async function createToken(pool: Pool, principal: { id: string; name: string; roles: Role[] }): Promise<string> {
+/**
+ * Creates a token for the principal and returns it: the only time it is ever shown. `demo`: one of
+ * the tokens `npm start` prints, revoked by the next start (revokeDemoTokens).
+ */
+export async function createToken(pool: Pool, principal: { id: string; name: string; roles: Role[] }, opts: { demo?: boolean } = {}): Promise<string> {
   await upsertPrincipal(pool, principal);
   const token = `hnd_${randomBytes(24).toString('base64url')}`;
-  await pool.query('INSERT INTO api_tokens (token_hash, principal_id) VALUES ($1, $2)', [hashToken(token), principal.id]);
+  await pool.query('INSERT INTO api_tokens (token_hash, principal_id, demo) VALUES ($1, $2, $3)', [hashToken(token), principal.id, opts.demo ?? false]);
   return token;
+}
+
+/** Revokes every live demo token (those an earlier `npm start` printed); returns how many. */
+export async function revokeDemoTokens(pool: Pool): Promise<number> {
+  const { rowCount } = await pool.query('UPDATE api_tokens SET revoked_at = now() WHERE demo AND revoked_at IS NULL');
+  return rowCount ?? 0;
 }
 
 export async function actorForToken(pool: Pool, token: string): Promise<Actor | undefined> {
