@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { handoffSearchAttributeTypes } from './search-attributes';
-import { freePort } from './free-port';
+import { assertPortFree, freePort } from './free-port';
 import { ensureTemporalCli } from './temporal-cli';
 
 export interface DevServerOptions {
@@ -25,9 +25,14 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** Starts `temporal server start-dev` with the handoff search attributes and waits until it answers. */
+/**
+ * Starts `temporal server start-dev` with the handoff search attributes and waits until it answers.
+ * If it does not come up, the error carries the server's own last log lines and the process is gone.
+ */
 export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
   const cli = ensureTemporalCli();
+  await assertPortFree(opts.port, 'Temporal dev server (gRPC)');
+  if (!opts.headless && opts.uiPort !== undefined) await assertPortFree(opts.uiPort, 'Temporal Web UI');
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
   // The HTTP API and metrics ports default to neighbours of --port; pick free ones so nothing collides.
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
@@ -41,11 +46,25 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   for (const [name, type] of Object.entries(handoffSearchAttributeTypes)) args.push('--search-attribute', `${name}=${type}`);
   for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
-  const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
+  // Its output goes to the log file when there is one (read back from this offset on failure),
+  // else into a small in-memory tail.
+  const logOffset = opts.logFile && fs.existsSync(opts.logFile) ? fs.statSync(opts.logFile).size : 0;
+  const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'pipe';
   const child = spawn(cli, args, { stdio: ['ignore', out, out] });
-  const address = `127.0.0.1:${opts.port}`;
+  if (typeof out === 'number') fs.closeSync(out);
+  let tail = '';
+  const keepTail = (chunk: Buffer) => (tail = (tail + chunk.toString('utf8')).slice(-8192));
+  child.stdout?.on('data', keepTail);
+  child.stderr?.on('data', keepTail);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitUntilServing(address, child, exited);
+  // Last resort when this process exits without stopping it (an uncaught error): no orphan keeps the ports.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.on('exit', killOnExit);
+  void exited.then(() => process.removeListener('exit', killOnExit));
+
+  const address = `127.0.0.1:${opts.port}`;
+  const serverLog = () => (opts.logFile ? readFrom(opts.logFile, logOffset) : tail).trim();
+  await waitUntilServing(address, child, exited, serverLog);
   return {
     address,
     uiUrl: opts.headless || opts.uiPort === undefined ? undefined : `http://127.0.0.1:${opts.uiPort}`,
@@ -54,17 +73,27 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   };
 }
 
-async function waitUntilServing(address: string, child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+function readFrom(file: string, offset: number): string {
+  try {
+    const text = fs.readFileSync(file).subarray(offset).toString('utf8');
+    return text.slice(-8192);
+  } catch {
+    return '';
+  }
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, exited: Promise<number | null>, serverLog: () => string): Promise<void> {
   const deadline = Date.now() + 90_000;
   let lastError: unknown;
-  let gone = false;
-  void exited.then(() => (gone = true));
-  while (Date.now() < deadline && !gone) {
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  const gone = () => exitCode !== undefined || child.exitCode !== null || child.signalCode !== null;
+  while (Date.now() < deadline && !gone()) {
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.workflowService.getSystemInfo({});
-        return;
+        if (!gone()) return;
       } finally {
         await connection.close();
       }
@@ -73,13 +102,15 @@ async function waitUntilServing(address: string, child: ChildProcess, exited: Pr
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  child.kill('SIGKILL');
-  throw new Error(`Temporal dev server on ${address} did not start${gone ? ' (it exited)' : ''}: ${String(lastError)}`);
+  const why = gone() ? `it exited (code ${child.exitCode ?? exitCode}${child.signalCode ? `, ${child.signalCode}` : ''})` : `no answer in 90 s: ${String(lastError)}`;
+  await stopChild(child, exited, 'SIGKILL');
+  const log = serverLog();
+  throw new Error(`Temporal dev server on ${address} did not start: ${why}${log ? `\n--- its log ---\n${log}` : ''}`);
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+async function stopChild(child: ChildProcess, exited: Promise<number | null>, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
