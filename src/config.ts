@@ -45,6 +45,8 @@ const Env = z.object({
   NOTIFY_WEBHOOK_URL: z.string().url().optional(),
   /** Receives the kickoff release record (system of record) when set. */
   SYSTEM_OF_RECORD_WEBHOOK_URL: z.string().url().optional(),
+  /** Readiness: a worker counts while it polled the task queue this recently (an idle long poll lasts 60 s). */
+  READY_WORKER_SEEN_WITHIN_S: duration.default(70),
   /** Largest JSON body the API accepts. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
 });

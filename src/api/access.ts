@@ -5,7 +5,7 @@ import type { Actor, HandoffState } from '../domain/review';
 import { stateQuery } from '../workflows/definitions';
 import { forbidden, notFound } from './problem';
 import { hasRole } from './route-table';
-import { toHttpProblem } from './temporal-errors';
+import { callWorkflow } from './temporal-errors';
 
 // Who may see and act on one handoff. The API checks the coarse rule (is this person part of the
 // handoff, in which capacity); the workflow's update validators check the fine rules (the item is
@@ -20,11 +20,7 @@ export interface HandoffContext {
 }
 
 export async function queryState(client: Client, handoffId: string): Promise<HandoffState> {
-  try {
-    return await client.workflow.getHandle(handoffId).query(stateQuery);
-  } catch (err) {
-    throw toHttpProblem(err, handoffId);
-  }
+  return callWorkflow(client, handoffId, 'query', (handle) => handle.query(stateQuery));
 }
 
 /** Only the owners of a stored bundle, without its document texts. */

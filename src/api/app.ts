@@ -11,6 +11,7 @@ import { idempotency } from './idempotency';
 import { problemHandler, sendProblem, unsupportedMediaType } from './problem';
 import { createMetricsRegistry, httpMetrics } from './prometheus';
 import { buildRouter, type ApiRoute } from './route-table';
+import { temporalProblems } from './temporal-errors';
 import { apiRoutes } from './routes';
 
 export interface AppDeps {
@@ -78,6 +79,7 @@ export function createApp({ client, pool, config, logger = pino({ level: config.
   app.use(buildRouter(apiRoutes, { client, pool, config, metrics }, before));
   app.use(wrongMethod(apiRoutes));
   app.use((req, res) => sendProblem(res, 404, 'Not Found', `no route ${req.method} ${req.path.slice(0, 200)}`));
+  app.use(temporalProblems());
   app.use(problemHandler(logger));
   return app;
 }

@@ -204,7 +204,7 @@ export const MeasurementSummary = component(
 export const Health = z.object({ ok: z.boolean() });
 export const Readiness = component(
   'Readiness',
-  z.object({ ok: z.boolean(), checks: z.object({ temporal: z.object({ ok: z.boolean(), detail: z.string().optional() }), postgres: z.object({ ok: z.boolean(), detail: z.string().optional() }) }) }),
+  z.object({ ok: z.boolean(), checks: z.object({ temporal: z.object({ ok: z.boolean(), detail: z.string().optional() }), postgres: z.object({ ok: z.boolean(), detail: z.string().optional() }), worker: z.object({ ok: z.boolean(), detail: z.string().optional() }).describe('a worker polls the task queue') }) }),
 );
 
 export const Problem = component(

@@ -227,7 +227,7 @@ describe('operations', () => {
   });
 
   test('readyz is 200 when Temporal and Postgres answer, 503 when Postgres does not', async () => {
-    expect((await h.request('GET', '/readyz')).body).toEqual({ ok: true, checks: { temporal: { ok: true }, postgres: { ok: true } } });
+    expect((await h.request('GET', '/readyz')).body).toEqual({ ok: true, checks: { temporal: { ok: true }, postgres: { ok: true }, worker: { ok: true } } });
     const deadPool = new Pool({ connectionString: 'postgres://nobody@127.0.0.1:1/none', connectionTimeoutMillis: 500 });
     const api = await startApi({ client: h.client, pool: deadPool, config: h.config });
     try {

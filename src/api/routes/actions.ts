@@ -15,7 +15,7 @@ import { anyOf, capacities, requireCapacity, viewers } from '../access';
 import { present } from '../present';
 import { defineRoute, type ApiDeps } from '../route-table';
 import { HandoffParams, HandoffView, QuestionParams, ReviewItemParams, schemas } from '../schemas';
-import { toHttpProblem } from '../temporal-errors';
+import { callWorkflow } from '../temporal-errors';
 
 // People acting on a handoff: each route is one workflow update. The update's validator has the
 // last word (routed reviewer, named owner, current packet version), answered as 403/404/409.
@@ -38,13 +38,8 @@ export async function runUpdate<Arg>(
   update: UpdateDefinition<unknown, [Arg]>,
   arg: Arg & { requestId: string },
 ): Promise<HandoffState> {
-  const handle = deps.client.workflow.getHandle(handoffId);
-  try {
-    await handle.executeUpdate(update, { args: [arg], updateId: arg.requestId });
-    return await handle.query(stateQuery);
-  } catch (err) {
-    throw toHttpProblem(err, handoffId);
-  }
+  await callWorkflow(deps.client, handoffId, 'update', (handle) => handle.executeUpdate(update, { args: [arg], updateId: arg.requestId }));
+  return callWorkflow(deps.client, handoffId, 'query', (handle) => handle.query(stateQuery));
 }
 
 const stateAnswer = { 200: { description: 'The handoff\'s new state', schema: HandoffView } };

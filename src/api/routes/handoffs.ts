@@ -10,6 +10,7 @@ import { HandoffInput, searchAttributes, WORKFLOW_TYPE } from '../../workflows/d
 import { requireViewer, viewers } from '../access';
 import { badRequest, notFound } from '../problem';
 import { defineRoute, hasRole } from '../route-table';
+import { callWorkflow } from '../temporal-errors';
 import {
   HandoffCreated,
   HandoffHistory,
@@ -245,7 +246,7 @@ export const getHistory = defineRoute({
   responses: { 200: { description: 'The history summary', schema: HandoffHistory } },
   errors: [404],
   async handler({ deps, params, query, res }) {
-    const history = await deps.client.workflow.getHandle(params.id).fetchHistory();
+    const history = await callWorkflow(deps.client, params.id, 'history', (handle) => handle.fetchHistory());
     const events = history.events ?? [];
     const bytes = temporal.api.history.v1.History.encode(history).finish().length;
     const listed = events
