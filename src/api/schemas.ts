@@ -36,8 +36,8 @@ export const schemas = {
   Packet: component('Packet', Packet),
 };
 
-export const HandoffIdPattern = /^handoff-[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const handoffId = z.string().regex(HandoffIdPattern, 'a handoff id like handoff-D-1042').describe('handoff-<dealId>');
+export const HandoffIdPattern = /^handoff-[A-Za-z0-9][A-Za-z0-9._-]{0,63}(~[1-9][0-9]{0,5})?$/;
+const handoffId = z.string().regex(HandoffIdPattern, 'a handoff id like handoff-D-1042').describe('handoff-<dealId>, or handoff-<dealId>~<run> for a restarted deal');
 const itemId = z.string().min(1).max(100).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
 
 export const HandoffParams = z.object({ id: handoffId });
@@ -107,7 +107,22 @@ export const Links = z.object({ temporalUi: z.string() });
 export const HandoffView = component('HandoffView', HandoffState.extend({ links: Links }), 'The workflow\'s state query, with links');
 export const HandoffCreated = component(
   'HandoffCreated',
-  z.object({ handoffId: z.string(), created: z.boolean().describe('false when the deal already had a handoff'), links: Links }),
+  z.object({
+    handoffId: z.string(),
+    created: z.boolean().describe('false when the deal\'s handoff is running already'),
+    restartOf: z.string().optional().describe('the earlier handoff of the deal this one restarts'),
+    links: Links,
+  }),
+);
+
+/** The intake bundle (its own component) and whether this starts a finished deal again. */
+export const CreateHandoffBody = schemas.IntakeBundle.and(
+  z.object({
+    restart: z
+      .boolean()
+      .optional()
+      .describe('Start a deal whose handoff finished again, as a new handoff (ops, admin, or the earlier handoff\'s handoff or sales owner); without it such a start is 409'),
+  }),
 );
 
 export const PacketQuery = z.strictObject({

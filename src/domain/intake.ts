@@ -103,3 +103,10 @@ export type IntakeBundleInput = z.input<typeof IntakeBundle>;
 
 /** The workflow id of a deal's handoff: one live handoff per deal. */
 export const handoffIdFor = (dealId: string): string => `handoff-${dealId}`;
+
+/**
+ * The workflow id of a deal's n-th handoff. A restart never reuses an earlier run's id: packets,
+ * audit rows and the projection are keyed by it. "~" is not a deal id character, so no deal's
+ * first handoff can be mistaken for another deal's restart.
+ */
+export const handoffIdForRun = (dealId: string, run: number): string => (run <= 1 ? handoffIdFor(dealId) : `${handoffIdFor(dealId)}~${run}`);

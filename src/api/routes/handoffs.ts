@@ -1,17 +1,20 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { PoolClient } from 'pg';
 import { z } from 'zod';
 import { storeBundle } from '../../db/bundles';
 import { loadPacket } from '../../db/packets';
-import { handoffIdFor } from '../../domain/intake';
+import { handoffIdForRun, type IntakeBundle } from '../../domain/intake';
+import type { Actor } from '../../domain/review';
 import { renderPacketMarkdown } from '../../domain/packet-render';
 import { redactBundle } from '../../domain/redact';
 import { HandoffInput, searchAttributes, WORKFLOW_TYPE } from '../../workflows/definitions';
 import { requireViewer, viewers } from '../access';
-import { badRequest, notFound } from '../problem';
-import { defineRoute, hasRole } from '../route-table';
-import { callWorkflow } from '../temporal-errors';
+import { badRequest, conflict, forbidden, HttpProblem, notFound, unavailable } from '../problem';
+import { defineRoute, hasRole, type ApiDeps } from '../route-table';
+import { callWorkflow, toHttpProblem } from '../temporal-errors';
 import {
+  CreateHandoffBody,
   HandoffCreated,
   HandoffHistory,
   HandoffPage,
@@ -27,60 +30,167 @@ import { present, uiLink } from '../present';
 // Starting, listing and reading handoffs. Reads of one handoff come from the workflow (state query)
 // and Postgres (packets); the list comes from the projection table the workflow keeps current.
 
+interface RunRow {
+  handoff_id: string;
+  run: number;
+  bundle_hash: string | null;
+}
+
+/** A start's answer, or the problem to answer once the decision is committed. */
+type StartOutcome = { handoffId: string; created: boolean; restartOf?: string } | { problem: HttpProblem };
+
+/** The run's workflow status: RUNNING, a closed status, or GONE once Temporal no longer keeps it. */
+async function runStatus(deps: ApiDeps, handoffId: string): Promise<string> {
+  try {
+    return (await callWorkflow(deps.client, handoffId, 'query', (handle) => handle.describe())).status.name;
+  } catch (err) {
+    if (err instanceof HttpProblem && err.status === 404) return 'GONE';
+    throw err;
+  }
+}
+
+/** Ops, an admin, or the finished run's handoff or sales owner (as its projection last showed them, else its first bundle). */
+async function mayRestart(db: PoolClient, actor: Actor, previous: RunRow): Promise<boolean> {
+  if (hasRole(actor, ['ops'])) return true;
+  const projected = await db.query<{ ids: Array<string | null> }>('SELECT ARRAY[handoff_owner, sales_owner] AS ids FROM handoffs WHERE handoff_id = $1', [previous.handoff_id]);
+  const started = projected.rows[0]
+    ? projected
+    : await db.query<{ ids: Array<string | null> }>(
+        "SELECT ARRAY[body->'owners'->'handoffOwner'->>'id', body->'owners'->'sales'->>'id'] AS ids FROM intake_bundles WHERE bundle_hash = $1",
+        [previous.bundle_hash],
+      );
+  return started.rows[0]?.ids.includes(actor.id) ?? false;
+}
+
+function startWorkflow(deps: ApiDeps, handoffId: string, bundle: IntakeBundle, bundleHash: string) {
+  const { config } = deps;
+  const input: HandoffInput = {
+    handoffId,
+    dealId: bundle.dealId,
+    customerName: bundle.customer.name,
+    bundleHash,
+    kickoffTarget: bundle.kickoffTarget,
+    systemOfRecord: bundle.systemOfRecord,
+    sla: {
+      reminderAfterS: config.REVIEW_REMINDER_AFTER_S,
+      escalateAfterS: config.REVIEW_ESCALATE_AFTER_S,
+      repeatEveryS: config.REVIEW_REPEAT_EVERY_S,
+    },
+    owners: bundle.owners,
+  };
+  return deps.client.workflow.start(WORKFLOW_TYPE, {
+    workflowId: handoffId,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    // A handoff id names one run for good: Temporal refuses to start it twice, even after it closed.
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    args: [input],
+    typedSearchAttributes: [
+      { key: searchAttributes.stage, value: 'intake' },
+      { key: searchAttributes.dealId, value: bundle.dealId },
+      { key: searchAttributes.customerName, value: bundle.customer.name },
+      ...(bundle.owners.implementation ? [{ key: searchAttributes.implementationOwner, value: bundle.owners.implementation.id }] : []),
+      ...(bundle.kickoffTarget ? [{ key: searchAttributes.kickoffTarget, value: new Date(`${bundle.kickoffTarget}T00:00:00Z`) }] : []),
+    ],
+  });
+}
+
+/**
+ * Decides, holding the deal's lock, what a start means: a new deal starts run 1; a running handoff
+ * answers itself (200); a finished one needs an authorized restart, which starts the next run
+ * under a new id. The run is recorded before its workflow starts, in the same transaction.
+ */
+async function decideStart(deps: ApiDeps, db: PoolClient, actor: Actor, bundle: IntakeBundle, bundleHash: string, restart: boolean): Promise<StartOutcome> {
+  const { dealId } = bundle;
+  for (let round = 0; round < 3; round++) {
+    const latest = (await db.query<RunRow>('SELECT handoff_id, run, bundle_hash FROM handoff_runs WHERE deal_id = $1 ORDER BY run DESC LIMIT 1', [dealId])).rows[0];
+    let run = 1;
+    let restartOf: string | undefined;
+    if (latest) {
+      const status = await runStatus(deps, latest.handoff_id);
+      const existing = { handoffId: latest.handoff_id };
+      if (status === 'RUNNING') {
+        if (restart) return { problem: new HttpProblem(409, 'Conflict', `deal ${dealId} has a running handoff ${latest.handoff_id}; cancel it before starting the deal again`, existing) };
+        return { handoffId: latest.handoff_id, created: false };
+      }
+      const how = status === 'GONE' ? 'finished' : status.toLowerCase();
+      if (!restart) {
+        const detail = `deal ${dealId} already had handoff ${latest.handoff_id} (${how}); to start it again send "restart": true (ops, an admin, or that handoff's handoff or sales owner)`;
+        return { problem: new HttpProblem(409, 'Conflict', detail, existing) };
+      }
+      if (!(await mayRestart(db, actor, latest))) {
+        return { problem: forbidden(`only ops, an admin, or the handoff or sales owner of ${latest.handoff_id} start deal ${dealId} again`) };
+      }
+      run = latest.run + 1;
+      restartOf = latest.handoff_id;
+    }
+    const handoffId = handoffIdForRun(dealId, run);
+    await db.query('INSERT INTO handoff_runs (handoff_id, deal_id, run, bundle_hash, started_by, restart_of) VALUES ($1, $2, $3, $4, $5, $6)', [
+      handoffId, dealId, run, bundleHash, actor.id, restartOf ?? null,
+    ]);
+    try {
+      await startWorkflow(deps, handoffId, bundle, bundleHash);
+      return { handoffId, created: true, restartOf };
+    } catch (err) {
+      // A workflow with this id that no run recorded (started before runs were recorded): the row
+      // now names it, and the next round decides on it as the deal's latest run.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toHttpProblem(err, handoffId);
+    }
+  }
+  throw conflict(`deal ${dealId} changed while this start was decided; retry`);
+}
+
 export const createHandoff = defineRoute({
   method: 'post',
   path: '/handoffs',
   operationId: 'createHandoff',
-  summary: 'Start the handoff of a closed deal (one live handoff per deal)',
-  description: 'Secrets are redacted before anything is stored. Starting a deal that already has a handoff answers 200 with it.',
+  summary: 'Start the handoff of a closed deal (one live handoff per deal; a finished deal starts again only with restart)',
+  description:
+    'Secrets are redacted before anything is stored. A deal whose handoff is running answers 200 with it. A deal whose handoff ' +
+    'finished is 409 (naming that handoff) unless the body says "restart": true; a restart (ops, admin, or the finished ' +
+    'handoff\'s handoff or sales owner; others 403) starts a new handoff handoff-<dealId>~<run>. Earlier runs keep their own ' +
+    'id, packets and parties.',
   tag: 'handoffs',
   auth: ['sales', 'ops'],
-  who: 'sales, ops, admin',
-  body: schemas.IntakeBundle,
+  who: 'sales, ops, admin; a restart: ops, admin, or the finished handoff\'s handoff or sales owner',
+  body: CreateHandoffBody,
   responses: {
     201: { description: 'Started', schema: HandoffCreated },
-    200: { description: 'The deal already has a handoff', schema: HandoffCreated },
+    200: { description: 'The deal\'s handoff is running already', schema: HandoffCreated },
   },
-  async handler({ deps, body: parsed, res, req }) {
-    const { client, pool, config } = deps;
-    const { bundle } = redactBundle(parsed);
-    const bundleHash = await storeBundle(pool, bundle);
-    const handoffId = handoffIdFor(bundle.dealId);
-    req.handoffId = handoffId;
-    const input: HandoffInput = {
-      handoffId,
-      dealId: bundle.dealId,
-      customerName: bundle.customer.name,
-      bundleHash,
-      kickoffTarget: bundle.kickoffTarget,
-      systemOfRecord: bundle.systemOfRecord,
-      sla: {
-        reminderAfterS: config.REVIEW_REMINDER_AFTER_S,
-        escalateAfterS: config.REVIEW_ESCALATE_AFTER_S,
-        repeatEveryS: config.REVIEW_REPEAT_EVERY_S,
-      },
-      owners: bundle.owners,
-    };
-    const links = { temporalUi: uiLink(config, handoffId) };
+  errors: [409, 503],
+  async handler({ deps, actor, body, res, req }) {
+    const { restart, ...intake } = body;
+    const { bundle } = redactBundle(intake);
+    const bundleHash = await storeBundle(deps.pool, bundle);
+    let db: PoolClient;
     try {
-      await client.workflow.start(WORKFLOW_TYPE, {
-        workflowId: handoffId,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        args: [input],
-        typedSearchAttributes: [
-          { key: searchAttributes.stage, value: 'intake' },
-          { key: searchAttributes.dealId, value: bundle.dealId },
-          { key: searchAttributes.customerName, value: bundle.customer.name },
-          ...(bundle.owners.implementation ? [{ key: searchAttributes.implementationOwner, value: bundle.owners.implementation.id }] : []),
-          ...(bundle.kickoffTarget ? [{ key: searchAttributes.kickoffTarget, value: new Date(`${bundle.kickoffTarget}T00:00:00Z`) }] : []),
-        ],
-      });
-      res.status(201).location(`/handoffs/${handoffId}`).json({ handoffId, created: true, links });
+      db = await deps.pool.connect();
     } catch (err) {
-      // One live handoff per deal: a second start answers with the running one.
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      res.status(200).location(`/handoffs/${handoffId}`).json({ handoffId, created: false, links });
+      throw unavailable(`the database did not give a connection in time (${(err as Error).message}); retry`);
     }
+    let outcome: StartOutcome;
+    let broken: Error | undefined;
+    try {
+      await db.query('BEGIN');
+      await db.query("SET LOCAL lock_timeout = '10s'");
+      // One decision per deal at a time, across API instances, held until the run is recorded and started.
+      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`deal:${bundle.dealId}`]);
+      outcome = await decideStart(deps, db, actor, bundle, bundleHash, restart === true);
+      await db.query('COMMIT');
+    } catch (err) {
+      await db.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
+      if (['55P03', '57014'].includes((err as { code?: string }).code ?? '')) throw unavailable(`deal ${bundle.dealId} is being started elsewhere; retry`);
+      throw err;
+    } finally {
+      db.release(broken);
+    }
+    if ('problem' in outcome) throw outcome.problem;
+    const { handoffId, created, restartOf } = outcome;
+    req.handoffId = handoffId;
+    res
+      .status(created ? 201 : 200)
+      .location(`/handoffs/${handoffId}`)
+      .json({ handoffId, created, ...(restartOf ? { restartOf } : {}), links: { temporalUi: uiLink(deps.config, handoffId) } });
   },
 });
 
