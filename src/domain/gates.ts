@@ -3,7 +3,8 @@ import { CRM_DOCUMENT_ID } from './crm-document';
 import { analyzeDocuments, cite, type AnalyzedDocument } from './evidence';
 import { contractKinds, handoffTriggers, type IntakeBundle } from './intake';
 import type { Citation, GateFailure, GateResult } from './packet';
-import { findRedactionMarkers, redactBundle, type BundleRedactionFinding } from './redact';
+import { redactBundle, type BundleRedactionFinding } from './redact';
+import { unrotatedSecretSites } from './secret-rotation';
 
 // The intake gates of INTAKE.md: a pure function of (bundle, now). A failure does not reject the
 // handoff; it becomes a blocking question for the handoff owner and the gates run again later.
@@ -107,7 +108,7 @@ function staleEvidenceGate(bundle: IntakeBundle, now: Date, policy: GatePolicy):
     }));
 }
 
-function outOfPolicyGates({ redacted, findings, docs, now }: GateInputs): GateFailure[] {
+function outOfPolicyGates({ redacted, docs, now }: GateInputs): GateFailure[] {
   const failures: GateFailure[] = [];
   const closeDay = (redacted.closedAt ?? now.toISOString()).slice(0, 10);
   if (redacted.kickoffTarget && redacted.kickoffTarget < closeDay) {
@@ -118,27 +119,19 @@ function outOfPolicyGates({ redacted, findings, docs, now }: GateInputs): GateFa
       sources: [],
     });
   }
-  for (const [documentId, kinds] of secretKindsByDocument(findings, docs)) {
+  // Every place that held a secret (found now, or a marker of an earlier redaction: evidence is
+  // stored redacted) until the handoff owner, ops or an admin confirms the credential was rotated.
+  for (const site of unrotatedSecretSites(redacted)) {
+    const where = site.documentId ? `"${site.documentId}"` : `The field ${site.field}`;
     failures.push({
       code: 'out_of_policy',
-      documentId,
-      field: documentId === CRM_DOCUMENT_ID ? 'successCriteria/notSold' : 'documents',
-      detail: `"${documentId}" contained ${[...kinds].join(', ').replace(/_/g, ' ')}; it was redacted. Rotate the credential and share it through a secure channel, not the deal record.`,
-      sources: redactedSentences(docs, documentId),
+      ...(site.documentId ? { documentId: site.documentId } : {}),
+      field: site.field,
+      detail: `${where} contained ${site.kinds.join(', ').replace(/_/g, ' ')}; it was redacted. Rotate the credential, share it through a secure channel rather than the deal record, then confirm the rotation (POST /handoffs/{id}/secrets/rotated).`,
+      sources: site.documentId ? redactedSentences(docs, site.documentId) : [],
     });
   }
   return failures;
-}
-
-// Secrets found now plus markers of an earlier redaction: evidence stored redacted still counts.
-function secretKindsByDocument(findings: BundleRedactionFinding[], docs: AnalyzedDocument[]): Map<string, Set<string>> {
-  const kinds = new Map<string, Set<string>>();
-  const add = (documentId: string, kind: string): void => {
-    kinds.set(documentId, (kinds.get(documentId) ?? new Set()).add(kind));
-  };
-  for (const f of findings) add(f.documentId, f.kind);
-  for (const doc of docs) for (const marker of findRedactionMarkers(doc.doc.text)) add(doc.doc.id, marker.kind);
-  return kinds;
 }
 
 /** Where the redacted secret was, as verbatim quotes of the redacted text (never the secret). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SecretRotation } from './secret-rotation-schema';
 
 // The intake bundle of INTAKE.md. Fields a gate checks are optional here: their absence is a
 // gate failure reported in the packet, not a schema error.
@@ -86,6 +87,8 @@ export const IntakeBundle = z
     documents: z.array(EvidenceDocument).max(50),
     successCriteria: z.array(z.string().trim().min(1).max(1000)).max(50).optional(),
     notSold: z.array(z.string().trim().min(1).max(1000)).max(50).optional(),
+    /** Confirmed rotations of redacted credentials: written by POST /handoffs/{id}/secrets/rotated only; refused at start. */
+    secretRotations: z.array(SecretRotation).max(100).optional(),
   })
   .superRefine((bundle, ctx) => {
     const seen = new Set<string>();
