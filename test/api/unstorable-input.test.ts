@@ -19,7 +19,8 @@ const historyLength = async (handoffId: string) => (await h.client.workflow.getH
 
 /** Sent both without and with an Idempotency-Key (the keyed path hashes the body first). */
 async function expectRefused(path: string, token: string, body: unknown, field: string) {
-  for (const headers of [{}, { 'idempotency-key': `unstorable-${Math.random().toString(36).slice(2)}` }]) {
+  const keyed: Array<Record<string, string>> = [{}, { 'idempotency-key': `unstorable-${Math.random().toString(36).slice(2)}` }];
+  for (const headers of keyed) {
     const res = await h.request('POST', path, { token, body, headers });
     expect([path, field, res.status]).toEqual([path, field, 400]);
     expect(res.headers.get('content-type')).toContain('application/problem+json');

@@ -6,6 +6,7 @@ import { addEvidence, requestChanges } from './evidence';
 import { createHandoff, getHandoff, getHistory, getPacket, listHandoffs } from './handoffs';
 import { healthz, readyz } from './health';
 import { inbox } from './inbox';
+import { getKickoff } from './kickoff';
 import { changeOwners } from './owners';
 import { measurementSummary } from './metrics';
 
@@ -18,6 +19,7 @@ export const apiRoutes: ApiRoute[] = [
   getHandoff,
   getPacket,
   getHistory,
+  getKickoff,
   addEvidence,
   changeOwners,
   decideReviewItem,
