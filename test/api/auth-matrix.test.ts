@@ -46,6 +46,8 @@ const matrix: Cell[] = [
   { method: 'GET', route: '/handoffs/:id', path: (i) => `/handoffs/${i.handoffId}`, expect: { ...unauth, ...viewers, others: 0 } },
   { method: 'GET', route: '/handoffs/:id/packet', path: (i) => `/handoffs/${i.handoffId}/packet`, expect: { ...unauth, ...viewers, others: 0 } },
   { method: 'GET', route: '/handoffs/:id/history', path: (i) => `/handoffs/${i.handoffId}/history`, expect: { ...unauth, ...viewers, others: 0 } },
+  // In review nothing is released: 404 for everyone (test/api/kickoff.test.ts reads a released one).
+  { method: 'GET', route: '/handoffs/:id/kickoff', path: (i) => `/handoffs/${i.handoffId}/kickoff`, expect: { ...unauth, others: 404 } },
   {
     method: 'POST', route: '/handoffs/:id/evidence', path: (i) => `/handoffs/${i.handoffId}/evidence`, body: () => ({}),
     expect: { ...unauth, ...strangers, 'u-ana': 400, 'u-ben': 400, admin: 400, 'u-ops': 400, 'u-chen': 403, others: 0 },
