@@ -19,6 +19,9 @@ export async function createWorker({ connection, pool, config, workflowBundle }:
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./src/workflows') }),
     activities: createActivities({ pool, config }),
+    // On shutdown (a deploy, Ctrl-C) activities under way finish and report instead of being lost
+    // until their timeout.
+    shutdownGraceTime: '10 seconds',
   });
 }
 
@@ -28,7 +31,9 @@ async function main(): Promise<void> {
   await migrate(databaseUrl);
   const pool = createPool(databaseUrl);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createWorker({ connection, pool, config });
+  // HANDOFF_WORKFLOW_BUNDLE: a bundle built ahead of time (tests, images) saves seconds of CPU per start.
+  const prebuilt = process.env.HANDOFF_WORKFLOW_BUNDLE;
+  const worker = await createWorker({ connection, pool, config, workflowBundle: prebuilt ? { codePath: prebuilt } : undefined });
   // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks are done.
   await worker.run();
   await connection.close();

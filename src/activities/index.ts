@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createDraftingActivities } from './drafting';
+import { withHeartbeat } from './heartbeat';
 import { createIntakeActivities } from './intake';
 import { createNotificationActivities } from './notifications';
 import { createRecordActivities } from './records';
@@ -8,9 +9,12 @@ import { createReleaseActivities } from './release';
 export type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
+  const drafting = createDraftingActivities(deps);
   return {
     ...createIntakeActivities(deps),
-    ...createDraftingActivities(deps),
+    ...drafting,
+    // An LLM call can take minutes: heartbeats let a lost attempt be retried within seconds.
+    draftPacket: withHeartbeat(drafting.draftPacket),
     ...createRecordActivities(deps),
     ...createReleaseActivities(deps),
     ...createNotificationActivities(deps),

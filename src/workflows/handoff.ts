@@ -65,6 +65,7 @@ const { recordProjection, recordDecision, recordMeasurement } = proxyLocalActivi
 // The LLM path gets a few tries (transient errors, invalid output); then the rules drafter stands in.
 const { draftPacket } = proxyActivities<HandoffActivities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['LlmRequestInvalid', 'InvalidHandoffData'] },
 });
 
@@ -93,6 +94,9 @@ export interface HandoffResume {
  * Histories recorded before this patch wrote from the handler, and keep doing so when replayed.
  */
 export const QUEUED_AUDIT_PATCH = 'handlers-queue-audit-rows';
+
+/** Follow-ups and the milestone wait decide by the timer that fired, not by reading the clock. */
+export const TIME_BY_TIMERS_PATCH = 'decide-by-timers-not-clock';
 
 class HandoffCancelled extends Error {}
 class TimeToContinueAsNew extends Error {}
@@ -369,9 +373,14 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   async function followFirstMilestone(): Promise<Step> {
     const due = state.milestone?.due ? Date.parse(`${state.milestone.due}T23:59:59Z`) : Date.now();
     const isFinal = () => state.milestone?.status === 'met' || state.milestone?.status === 'not_met';
-    while (!isFinal() && Date.now() < due) {
-      await waitFor(isFinal, due - Date.now());
-      continueAsNewIfSuggested();
+    if (patched(TIME_BY_TIMERS_PATCH)) {
+      // One timer to the due date (at least a tick): whether to wait never depends on the clock.
+      if (!isFinal()) await waitFor(isFinal, Math.max(due - Date.now(), 1));
+    } else {
+      while (!isFinal() && Date.now() < due) {
+        await waitFor(isFinal, due - Date.now());
+        continueAsNewIfSuggested();
+      }
     }
     const met = state.milestone?.status === 'met';
     await measure('first_milestone_readiness', met ? 1 : 0, { status: state.milestone?.status ?? 'unreported', criteriaMet: state.milestone?.criteriaMet ?? [] });
@@ -444,7 +453,9 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
       const pending = pendingFollowUps();
       const next = nextFollowUpAt(pending.map((p) => p.followed));
       if (await waitFor(done, next === undefined ? undefined : Math.max(next - Date.now(), 1))) return;
-      await sendDueFollowUps();
+      // What is due follows from the timer that fired, not from the clock: workflow time read after
+      // local activities is not the same live and on replay, and a decision must not depend on it.
+      await sendDueFollowUps(patched(TIME_BY_TIMERS_PATCH) ? next! : Date.now());
       continueAsNewIfSuggested();
     }
   }
@@ -456,8 +467,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     ];
   }
 
-  async function sendDueFollowUps(): Promise<void> {
-    const at = Date.now();
+  async function sendDueFollowUps(at: number): Promise<void> {
     for (const { id, assignee, followed } of pendingFollowUps()) {
       for (const { kind, attempt } of dueFollowUps(followed, at)) {
         const recipient = kind === 'reminder' ? assignee : owners.escalation?.id ?? owners.handoffOwner?.id ?? assignee;
@@ -467,7 +477,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
             subject: kind === 'reminder' ? `Reminder: ${id} is waiting for you` : `Escalation: ${id} is overdue (assigned to ${assignee ?? 'nobody'})`,
           });
         }
-        markSent(followed, kind, now(), sla);
+        markSent(followed, kind, new Date(at).toISOString(), sla);
       }
     }
   }
