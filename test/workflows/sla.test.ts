@@ -1,9 +1,12 @@
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 import { inStage, startHandoff, waitForState } from '../support/start-handoff';
+import { decideReviewItemUpdate } from '../../src/workflows/definitions';
 
 // Second-scale SLAs on a real dev server: a reminder to the reviewer, then an escalation to the
-// escalation contact, each written to the outbox exactly once.
+// escalation contact, each written to the outbox exactly once; a decided item is followed up no more.
+// Temporal's time-skipping test server would make these instant, but it is downloaded from
+// temporal.download at run time, which this build cannot reach; so real seconds it is.
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,8 +17,8 @@ afterAll(async () => {
 });
 
 async function outbox(handoffId: string) {
-  const { rows } = await h.pool.query<{ dedupe_key: string; kind: string; recipient: string }>(
-    'SELECT dedupe_key, kind, recipient FROM notifications WHERE handoff_id = $1 ORDER BY id',
+  const { rows } = await h.pool.query<{ dedupe_key: string; kind: string; recipient: string; item_id: string; created_at: Date }>(
+    "SELECT dedupe_key, kind, recipient, body->>'itemId' AS item_id, created_at FROM notifications WHERE handoff_id = $1 ORDER BY id",
     [handoffId],
   );
   return rows;
@@ -51,6 +54,47 @@ test('a stale review item is reminded, then escalated, once each', async () => {
   const next = Date.parse(state.reviewItems[0].escalateAt!);
   expect(next - Date.parse(state.reviewItems[0].routedAt)).toBe((4 + 3600) * 1000);
 
-  // Decided items are followed up no more.
+  // The handoff stays in review; nothing more to see here.
   await handle.terminate('test done');
 });
+
+test('a decided item is followed up no more, while the undecided ones keep being reminded', async () => {
+  const bundle = withDealId(loadSharedFixture('worked-example'), 'sla-decided');
+  // Reminders every 2 s, no escalation within the test.
+  const { handoffId, handle } = await startHandoff(h, bundle, { reminderAfterS: 2, escalateAfterS: 3600, repeatEveryS: 2 });
+  const review = await waitForState(h, handoffId, inStage('in_review'));
+  const [decided, control] = review.reviewItems;
+  expect(control).toBeDefined();
+  const rowsFor = async (itemId: string) => (await outbox(handoffId)).filter((n) => n.item_id === itemId);
+  const until = async (what: () => Promise<boolean>, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await what())) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  // Decide the item right after its first reminder went out: its next one is due 2 s later.
+  await until(async () => (await rowsFor(decided.id)).length >= 1, 15_000);
+  await handle.executeUpdate(decideReviewItemUpdate, {
+    args: [{ decision: 'approved', packetVersion: review.packet!.version, itemId: decided.id, requestId: `${handoffId}:decide`, actor: { id: decided.routeTo!, roles: ['implementation', 'reviewer'] } }],
+  });
+  const decidedAt = new Date();
+  const decidedRows = await rowsFor(decided.id);
+  const controlAtDecision = (await rowsFor(control.id)).length;
+
+  // A window in which the decided item's reminder would have fired at least twice: the undecided
+  // item, on the same rhythm, gets two more.
+  await until(async () => (await rowsFor(control.id)).length >= controlAtDecision + 2, 15_000);
+
+  const after = await rowsFor(decided.id);
+  expect(after.map((n) => n.dedupe_key)).toEqual(decidedRows.map((n) => n.dedupe_key));
+  expect(after.filter((n) => n.created_at > decidedAt)).toEqual([]);
+  const state = await waitForState(h, handoffId, () => true);
+  const item = state.reviewItems.find((i) => i.id === decided.id)!;
+  expect(item.decision).toMatchObject({ decision: 'approved' });
+  expect(item.notices?.reminders).toBe(decidedRows.length);
+  expect(state.reviewItems.find((i) => i.id === control.id)!.notices!.reminders).toBeGreaterThanOrEqual(controlAtDecision + 2);
+
+  await handle.terminate('test done');
+}, 45_000);
