@@ -13,6 +13,7 @@ import {
 } from '../../workflows/definitions';
 import { anyOf, capacities, requireCapacity, viewers } from '../access';
 import { present } from '../present';
+import { claimRequestId } from '../request-ids';
 import { defineRoute, type ApiDeps } from '../route-table';
 import { HandoffParams, HandoffView, QuestionParams, ReviewItemParams, schemas } from '../schemas';
 import { callWorkflow } from '../temporal-errors';
@@ -58,7 +59,7 @@ export const decideReviewItem = defineRoute({
   responses: stateAnswer,
   errors: [404, 409],
   async handler({ deps, req, actor, params, body, res }) {
-    const requestId = requestIdFor(req, actor, body.requestId);
+    const { requestId } = await claimRequestId(deps, req, actor, body);
     const state = await runUpdate(deps, params.id, decideReviewItemUpdate, { ...body, itemId: params.itemId, requestId, actor });
     res.json(present(deps.config, state));
   },
@@ -78,7 +79,7 @@ export const answerQuestion = defineRoute({
   responses: stateAnswer,
   errors: [404, 409],
   async handler({ deps, req, actor, params, body, res }) {
-    const requestId = requestIdFor(req, actor, body.requestId);
+    const { requestId } = await claimRequestId(deps, req, actor, body);
     const state = await runUpdate(deps, params.id, answerQuestionUpdate, { ...body, questionId: params.qid, requestId, actor });
     res.json(present(deps.config, state));
   },
@@ -99,7 +100,7 @@ export const signoff = defineRoute({
   responses: stateAnswer,
   errors: [404, 409],
   async handler({ deps, req, actor, params, body, res }) {
-    const requestId = requestIdFor(req, actor, body.requestId);
+    const { requestId } = await claimRequestId(deps, req, actor, body);
     const state = await runUpdate(deps, params.id, signoffUpdate, { ...body, requestId, actor });
     res.json(present(deps.config, state));
   },
@@ -120,7 +121,7 @@ export const returnForContext = defineRoute({
   responses: stateAnswer,
   errors: [404, 409],
   async handler({ deps, req, actor, params, body, res }) {
-    const requestId = requestIdFor(req, actor, body.requestId);
+    const { requestId } = await claimRequestId(deps, req, actor, body);
     const state = await runUpdate(deps, params.id, returnForContextUpdate, { ...body, requestId, actor });
     res.json(present(deps.config, state));
   },
@@ -141,7 +142,7 @@ export const cancelHandoff = defineRoute({
   responses: stateAnswer,
   errors: [404, 409],
   async handler({ deps, req, actor, params, body, res }) {
-    const requestId = requestIdFor(req, actor, body.requestId);
+    const { requestId } = await claimRequestId(deps, req, actor, body);
     const state = await runUpdate(deps, params.id, cancelUpdate, { ...body, requestId, actor });
     res.json(present(deps.config, state));
   },
@@ -162,7 +163,7 @@ export const milestoneStatus = defineRoute({
   responses: stateAnswer,
   errors: [404, 409],
   async handler({ deps, req, actor, params, body, res }) {
-    const requestId = requestIdFor(req, actor, body.requestId);
+    const { requestId } = await claimRequestId(deps, req, actor, body);
     const state = await runUpdate(deps, params.id, milestoneStatusUpdate, { ...body, requestId, actor });
     res.json(present(deps.config, state));
   },

@@ -9,7 +9,8 @@ import { present } from '../present';
 import { conflict, invalidRequest, unavailable } from '../problem';
 import { defineRoute, type ApiDeps } from '../route-table';
 import { HandoffParams, HandoffView, schemas } from '../schemas';
-import { requestIdFor, runUpdate } from './actions';
+import { claimRequestId } from '../request-ids';
+import { runUpdate } from './actions';
 
 // Routes that change the evidence: the API stores the new bundle (redacted, content-addressed) and
 // the workflow only learns its hash. Large texts never enter workflow history.
@@ -45,7 +46,8 @@ const LOCK_TIMED_OUT = new Set(['55P03', '57014']);
 export async function changeBundle(
   deps: ApiDeps,
   handoffId: string,
-  build: (current: IntakeBundle) => IntakeBundle,
+  /** The new bundle; undefined when there is nothing to change (a retry that already landed). */
+  build: (current: IntakeBundle) => IntakeBundle | undefined,
   send: (bundleHash: string, previousHash: string) => Promise<HandoffState>,
 ): Promise<HandoffState> {
   return inTurn(handoffId, async () => {
@@ -58,8 +60,11 @@ export async function changeBundle(
     let broken: Error | undefined;
     try {
       for (let round = 1; round <= MAX_ROUNDS; round++) {
-        const base = (await queryState(deps.client, handoffId)).bundleHash;
-        const bundleHash = await storeBundle(client, build(await loadBundle(client, base)));
+        const current = await queryState(deps.client, handoffId);
+        const base = current.bundleHash;
+        const next = build(await loadBundle(client, base));
+        if (!next) return current;
+        const bundleHash = await storeBundle(client, next);
         await client.query('BEGIN');
         try {
           await client.query("SET LOCAL lock_timeout = '10s'");
@@ -112,7 +117,7 @@ export const addEvidence = defineRoute({
   responses: { 200: { description: 'The handoff\'s new state', schema: HandoffView } },
   errors: [404, 409, 503],
   async handler({ deps, req, actor, params, body, res }) {
-    const requestId = requestIdFor(req, actor, body.requestId);
+    const { requestId, repeated } = await claimRequestId(deps, req, actor, body);
     const documentIds = body.documents.map((d) => d.id);
     const state = await changeBundle(
       deps,
@@ -120,6 +125,8 @@ export const addEvidence = defineRoute({
       (bundle) => {
         const existing = new Set(bundle.documents.map((d) => d.id));
         const clash = documentIds.find((id) => existing.has(id));
+        // The same request retried (same requestId and body) after it landed: its documents are there.
+        if (clash && repeated && documentIds.every((id) => existing.has(id))) return undefined;
         if (clash) throw conflict(`document ${clash} is already part of this handoff; give the new document a new id`);
         return validBundle({
           ...bundle,
@@ -150,7 +157,7 @@ export const requestChanges = defineRoute({
   responses: { 200: { description: 'The handoff\'s new state', schema: HandoffView } },
   errors: [404, 409, 503],
   async handler({ deps, req, actor, params, body, res }) {
-    const requestId = requestIdFor(req, actor, body.requestId);
+    const { requestId } = await claimRequestId(deps, req, actor, body);
     const capturedAt = new Date().toISOString();
     const state = await changeBundle(
       deps,

@@ -5,7 +5,8 @@ import { present } from '../present';
 import { HttpProblem } from '../problem';
 import { defineRoute } from '../route-table';
 import { HandoffParams, HandoffView, schemas } from '../schemas';
-import { requestIdFor, runUpdate } from './actions';
+import { claimRequestId } from '../request-ids';
+import { runUpdate } from './actions';
 import { changeBundle } from './evidence';
 
 // Who owns a handoff changes only here: an explicit action of the handoff owner, ops or an admin,
@@ -32,7 +33,7 @@ export const changeOwners = defineRoute({
   responses: { 200: { description: 'The handoff\'s new state', schema: HandoffView } },
   errors: [404, 409, 503],
   async handler({ deps, req, actor, params, body, loaded, res }) {
-    const requestId = requestIdFor(req, actor, body.requestId);
+    const { requestId } = await claimRequestId(deps, req, actor, body);
     const change = { ...body, requestId, actor };
     const state = await changeBundle(
       deps,
