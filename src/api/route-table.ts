@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Config } from '../config';
+import { redactSecrets } from '../domain/redact';
 import type { Actor, Role } from '../domain/review';
 import { badRequest, forbidden, invalidRequest, unauthorized } from './problem';
 
@@ -109,7 +110,45 @@ function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: 'p
   return parsed.data;
 }
 
-/** The express handler of one route: role gate, params, query, authorize, body, handler. */
+/**
+ * Every string of a request body with secrets replaced by `[REDACTED:<kind>]`, and where they were.
+ * Runs on every route, after the body is parsed and before any handler sees it: comments, answers,
+ * reasons and notes are stored and sent to the workflow (whose history keeps them) only redacted,
+ * and a route added later cannot forget it.
+ */
+export function redactBodyStrings(value: unknown, path: string[] = [], found: Array<{ path: string; kinds: string[] }> = [], depth = 0): { value: unknown; found: Array<{ path: string; kinds: string[] }> } {
+  if (typeof value === 'string') {
+    const result = redactSecrets(value);
+    if (!result.findings.length) return { value, found };
+    found.push({ path: path.join('.'), kinds: [...new Set(result.findings.map((f) => f.kind))] });
+    return { value: result.text, found };
+  }
+  if (!value || typeof value !== 'object' || depth > 64) return { value, found };
+  if (Array.isArray(value)) return { value: value.map((item, i) => redactBodyStrings(item, [...path, String(i)], found, depth + 1).value), found };
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) out[key] = redactBodyStrings(inner, [...path, key], found, depth + 1).value;
+  return { value: out, found };
+}
+
+/**
+ * The parsed body, its secrets redacted. The redacted raw body is parsed again, so the route gets
+ * exactly what its schema makes of it; a field that cannot hold a marker (an id, a hash, a date)
+ * and held a secret is refused with 400 at its path rather than stored.
+ */
+function redactBody<T>(schema: z.ZodType<T> | undefined, raw: unknown, parsed: T): T {
+  if (!schema) return parsed;
+  const { value, found } = redactBodyStrings(raw);
+  if (!found.length) return parsed;
+  const again = schema.safeParse(value);
+  if (again.success) return again.data;
+  const refused = new Set(again.error.issues.map((issue) => issue.path.join('.')));
+  const errors = found
+    .filter((f) => refused.has(f.path) || !refused.size)
+    .map((f) => ({ path: f.path, message: `holds what looks like a credential (${f.kinds.join(', ')}); secrets are not accepted in this field` }));
+  throw badRequest('the request body holds a credential where it cannot be redacted', { errors: errors.length ? errors : found.map((f) => ({ path: f.path, message: 'holds what looks like a credential' })) });
+}
+
+/** The express handler of one route: role gate, params, query, authorize, body (redacted), handler. */
 function handlerFor(route: ApiRoute, deps: ApiDeps): RequestHandler {
   return async (req, res) => {
     if (route.auth !== 'public') {
@@ -121,7 +160,7 @@ function handlerFor(route: ApiRoute, deps: ApiDeps): RequestHandler {
     const query = parsePart(route.query, req.query ?? {}, 'query');
     const base = { req, res, deps, actor: req.actor!, params, query };
     const loaded = route.authorize ? await route.authorize(base) : undefined;
-    const body = parsePart(route.body, req.body, 'body');
+    const body = redactBody(route.body, req.body, parsePart(route.body, req.body, 'body'));
     await route.handler({ ...base, body, loaded });
   };
 }

@@ -122,6 +122,12 @@ export const CreateHandoffBody = schemas.IntakeBundle.and(
       .boolean()
       .optional()
       .describe('Start a deal whose handoff finished again, as a new handoff (ops, admin, or the earlier handoff\'s handoff or sales owner); without it such a start is 409'),
+    // Only POST /handoffs/{id}/secrets/rotated records a rotation: a start cannot pre-confirm its own secrets.
+    secretRotations: z
+      .unknown()
+      .refine((value) => value === undefined, 'recorded by POST /handoffs/{id}/secrets/rotated, not sent at start')
+      .optional()
+      .describe('Not accepted here: recorded by POST /handoffs/{id}/secrets/rotated'),
   }),
 );
 

@@ -8,6 +8,7 @@ import { healthz, readyz } from './health';
 import { inbox } from './inbox';
 import { getKickoff } from './kickoff';
 import { changeOwners } from './owners';
+import { confirmSecretsRotated } from './secrets';
 import { measurementSummary } from './metrics';
 
 /** The API: every route, once. The router and /openapi.json are both built from this list. */
@@ -21,6 +22,7 @@ export const apiRoutes: ApiRoute[] = [
   getHistory,
   getKickoff,
   addEvidence,
+  confirmSecretsRotated,
   changeOwners,
   decideReviewItem,
   answerQuestion,
