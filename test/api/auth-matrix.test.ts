@@ -91,6 +91,11 @@ const matrix: Cell[] = [
     // Owner changes: the handoff owner, ops, admin. Sales and the implementation owner may not name owners.
     expect: { ...unauth, ...strangers, 'u-ana': 400, admin: 400, 'u-ops': 400, 'u-ben': 403, 'u-chen': 403, others: 0 },
   },
+  {
+    method: 'POST', route: '/handoffs/:id/secrets/rotated', path: (i) => `/handoffs/${i.handoffId}/secrets/rotated`, body: () => ({ bogus: true }),
+    // Rotation of redacted credentials: the handoff owner, ops, admin confirm it; not sales, not implementation.
+    expect: { ...unauth, ...strangers, 'u-ana': 400, admin: 400, 'u-ops': 400, 'u-ben': 403, 'u-chen': 403, others: 0 },
+  },
   { method: 'GET', route: '/inbox', path: () => '/inbox', expect: { ...unauth, others: 200 } },
   {
     method: 'GET', route: '/metrics/handoffs', path: () => '/metrics/handoffs',
