@@ -10,7 +10,14 @@ import {
   signoffUpdate,
   stateQuery,
 } from '../../src/workflows/definitions';
+import { PACKET_TOOL_NAME } from '../../src/activities/llm-drafter';
+import { draftPacket } from '../../src/domain/draft';
+import { IntakeBundle } from '../../src/domain/intake';
+import { redactBundle } from '../../src/domain/redact';
+import { draftFromRules, startFakeAnthropic, toolUseResponse } from '../support/fake-anthropic';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
+import { startApi } from '../../src/api/server';
+import { loadBundle } from '../../src/db/bundles';
 import { startHarness, type Harness } from '../support/harness';
 import { maybeRecordHistory } from '../support/histories';
 import { bundleWith, inStage, startHandoff, waitForState } from '../support/start-handoff';
@@ -159,7 +166,7 @@ test('the implementation owner returns a handoff for missing context; new eviden
   await handle.terminate('test done');
 });
 
-test('failed gates wait for evidence with questions for the handoff owner, then go on', async () => {
+test('failed gates wait for evidence; the evidence and the owner correction, sent through the API, let the handoff go on to review', async () => {
   const { handoffId, handle } = await startHandoff(h, withDealId(loadSharedFixture('missing-evidence'), 'gates'));
   const waiting = await waitForState(h, handoffId, inStage('waiting_for_evidence'));
   const codes = waiting.gateFailures.map((f) => f.code);
@@ -169,31 +176,47 @@ test('failed gates wait for evidence with questions for the handoff owner, then 
   // Evidence from someone who is not on the deal is refused.
   const outsider: Actor = { id: 'u-outsider', roles: ['reviewer'] };
   expect(await refusal(handle.executeUpdate(addEvidenceUpdate, { args: [{ bundleHash: waiting.bundleHash, documentIds: [], requestId: rid(), actor: outsider }] }))).toBe('forbidden');
+  // Owners never ride along with evidence any more, even sent straight to the workflow.
+  const chenPerson = { id: 'u-chen', name: 'Chen Li', email: 'chen@vendor.example' };
+  expect(await refusal(handle.executeUpdate(addEvidenceUpdate, { args: [{ bundleHash: waiting.bundleHash, documentIds: [], owners: { implementation: chenPerson }, requestId: rid(), actor: ana }] }))).toBe('forbidden');
 
-  const bundleHash = await bundleWith(h, waiting.bundleHash, [
-    {
+  // As a client does it: the API stores each correction in a new bundle and tells the workflow.
+  const api = await startApi({ client: h.client, pool: h.pool, config: h.config });
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${api.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${h.tokens['u-ana']}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as HandoffState };
+  };
+  try {
+    const sow = {
       id: 'sow',
       kind: 'sow',
       title: 'Statement of work',
       capturedAt: '2026-11-21T11:00:00Z',
       text: 'Statement of Work for Bluefin Logistics. Fees: USD 120,000 for a 24 month term. Deliverables: Fleet Insights configuration for 400 trucks and route exception alerts. Out of scope: single sign-on.',
-    },
-  ]);
-  await handle.executeUpdate(addEvidenceUpdate, {
-    args: [{ bundleHash, documentIds: ['sow'], owners: { implementation: { id: 'u-chen', name: 'Chen Li', email: 'chen@vendor.example' } }, requestId: rid(), actor: ana }],
-  });
-  // The owner correction reaches the gates through the stored bundle, as the API stores it.
-  const fixed = await waitForState(h, handoffId, inStage('waiting_for_evidence', 'in_review'));
-  if (fixed.stage === 'waiting_for_evidence') {
-    expect(fixed.gateFailures.map((f) => f.code)).not.toContain('missing_scope_evidence');
-  } else {
-    expect(fixed.packet?.version).toBe(1);
+    };
+    const evidence = await post(`/handoffs/${handoffId}/evidence`, { documents: [sow] });
+    expect(evidence.status).toBe(200);
+    // The gates run again on the new bundle: the scope is evidenced now; the implementation owner is still missing.
+    const stillWaiting = await waitForState(h, handoffId, (s) => s.bundleHash === evidence.body.bundleHash && s.stage === 'waiting_for_evidence' && !s.gateFailures.some((f) => f.code === 'missing_scope_evidence'));
+    expect(stillWaiting.gateFailures.map((f) => f.code)).toEqual(['missing_implementation_owner']);
+
+    const corrected = await post(`/handoffs/${handoffId}/owners`, { owners: { implementation: chenPerson }, reason: 'Chen Li accepted the delivery' });
+    expect(corrected.status).toBe(200);
+    // The correction is stored (the gates read it from the bundle) and audited; the handoff goes on to review.
+    const review = await waitForState(h, handoffId, inStage('in_review'));
+    expect(review.gateFailures).toEqual([]);
+    expect(review.packet?.version).toBe(1);
+    expect((await loadBundle(h.pool, review.bundleHash)).owners.implementation).toEqual(chenPerson);
+    const audit = await h.pool.query("SELECT principal_id, decision FROM review_decisions WHERE handoff_id = $1 AND kind = 'owner_change'", [handoffId]);
+    expect(audit.rows).toEqual([{ principal_id: 'u-ana', decision: 'owners_changed' }]);
+  } finally {
+    await api.close();
   }
   await maybeRecord('waiting-for-evidence', handoffId);
   await handle.terminate('test done');
 });
 
-test('blocking questions hold review until the person asked answers them', async () => {
+test('a question is answered only by the person asked, and only once', async () => {
   const { handoffId, handle } = await startHandoff(h, withDealId(loadSharedFixture('missing-evidence'), 'questions'));
   const waiting = await waitForState(h, handoffId, inStage('waiting_for_evidence'));
   const q = waiting.openQuestions[0];
@@ -204,4 +227,46 @@ test('blocking questions hold review until the person asked answers them', async
   expect(answered.openQuestions[0].answer).toMatchObject({ by: 'u-ana', text: 'Chen Li will own implementation.' });
   expect(await refusal(handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: 'again', requestId: rid(), actor: ana }] }))).toBe('conflict');
   await handle.terminate('test done');
+});
+
+test('blocking questions hold review until the person asked answers them', async () => {
+  // The rules drafter asks only non-blocking questions once the gates pass; a drafted packet may ask a
+  // blocking one. A fake Messages endpoint drafts the rules' findings plus one blocking question for sales.
+  const raw = withDealId(loadSharedFixture('worked-example'), 'blocking-q');
+  const blocking = { question: 'Which clinic goes live first, and who at Northwind confirms it?', askOf: 'sales' as const, blocking: true };
+  const draft = draftFromRules(draftPacket(redactBundle(IntakeBundle.parse(raw)).bundle));
+  const fake = await startFakeAnthropic(() => toolUseResponse(PACKET_TOOL_NAME, { ...draft, openQuestions: [...draft.openQuestions, blocking] }));
+  const llm = await startHarness({ ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: fake.baseURL, ANTHROPIC_MODEL: 'claude-test' }, { api: false });
+  try {
+    const { handoffId, handle } = await startHandoff(llm, raw);
+    const review = await waitForState(llm, handoffId, inStage('in_review'));
+    expect(review.packet?.draftedBy).toBe('llm:claude-test');
+    const q = review.openQuestions.find((x) => x.question === blocking.question)!;
+    expect(q).toMatchObject({ blocking: true, askedOf: 'u-ben' });
+    expect(review.reviewItems.length).toBeGreaterThan(0);
+
+    // Every item decided: without the question, review would end here.
+    for (const item of review.reviewItems) {
+      await handle.executeUpdate(decideReviewItemUpdate, {
+        args: [{ itemId: item.id, decision: 'rejected', packetVersion: review.packet!.version, requestId: rid(), actor: { id: item.routeTo, roles: ['reviewer'] } }],
+      });
+    }
+    const held = await handle.query(stateQuery);
+    expect(held.reviewItems.every((i) => i.decision)).toBe(true);
+    // Held: still in review two seconds on (moving on takes the worker well under a second).
+    const until = Date.now() + 2_000;
+    while (Date.now() < until) {
+      expect((await handle.query(stateQuery)).stage).toBe('in_review');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Only the person asked answers it, once; then review moves on.
+    expect(await refusal(handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: 'x', requestId: rid(), actor: chen }] }))).toBe('forbidden');
+    await handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: 'Clinic A first; Dana confirms.', requestId: rid(), actor: ben }] });
+    const moved = await waitForState(llm, handoffId, inStage('awaiting_signoff'), 10_000);
+    expect(moved.openQuestions.find((x) => x.id === q.id)!.answer).toMatchObject({ by: 'u-ben', text: 'Clinic A first; Dana confirms.' });
+    await handle.terminate('test done');
+  } finally {
+    await llm.close();
+    await fake.close();
+  }
 });
