@@ -124,7 +124,7 @@ describe('with the worker stopped', () => {
       } while (Date.now() < deadline);
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe(String(RETRY_AFTER_S));
-      const body = await res.json();
+      const body = (await res.json()) as any;
       expect(body).toMatchObject({ ok: false, checks: { temporal: { ok: true }, postgres: { ok: true }, worker: { ok: false } } });
       expect(body.checks.worker.detail).toContain(h.config.TEMPORAL_TASK_QUEUE);
     } finally {
@@ -137,7 +137,7 @@ describe('with the worker stopped', () => {
     try {
       const res = await fetch(`${api.url}/readyz`);
       expect(res.status).toBe(503);
-      expect((await res.json()).checks.worker).toMatchObject({ ok: false, detail: expect.stringContaining('workflow or activity tasks') });
+      expect(((await res.json()) as any).checks.worker).toMatchObject({ ok: false, detail: expect.stringContaining('workflow or activity tasks') });
     } finally {
       await api.close();
     }
