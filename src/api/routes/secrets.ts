@@ -6,7 +6,8 @@ import { present } from '../present';
 import { conflict } from '../problem';
 import { defineRoute } from '../route-table';
 import { HandoffParams, HandoffView } from '../schemas';
-import { requestIdFor, runUpdate } from './actions';
+import { claimRequestId } from '../request-ids';
+import { runUpdate } from './actions';
 import { changeBundle } from './evidence';
 
 // A redacted credential holds the out_of_policy gate until someone accountable confirms it was
@@ -38,7 +39,7 @@ export const confirmSecretsRotated = defineRoute({
   responses: { 200: { description: 'The handoff\'s new state', schema: HandoffView } },
   errors: [404, 409, 503],
   async handler({ deps, req, actor, params, body, res }) {
-    const requestId = requestIdFor(req, actor, body.requestId);
+    const { requestId } = await claimRequestId(deps, req, actor, body);
     const at = new Date().toISOString();
     let alreadyDone = false;
     const state = await changeBundle(
