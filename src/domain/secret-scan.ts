@@ -89,6 +89,8 @@ interface CompiledRule {
   accept?: (secret: string) => boolean;
   /** Matches can run far from the keyword (a key block): scan the whole text, not windows. */
   unbounded?: boolean;
+  /** gitleaks' "keyword, then an assignment" template: only keywords followed by =, :, >, |, ?, or , count. */
+  assignment?: boolean;
 }
 
 interface GitleaksAllowlist {
@@ -218,6 +220,7 @@ function rules(): CompiledRule[] {
     secretGroup: 'secretGroup' in rule ? (rule.secretGroup as number) : undefined,
     entropy: 'entropy' in rule ? (rule.entropy as number) : undefined,
     allowlists: ('allowlists' in rule ? (rule.allowlists as GitleaksAllowlist[]) : []).map(compileAllowlist),
+    assignment: rule.regex.includes(ASSIGNMENT_TEMPLATE),
   }));
   compiled = [...own, ...ported];
   return compiled;
@@ -267,11 +270,19 @@ const MARKER = /\[REDACTED:[a-z0-9_]+\]/g;
 // hundred after). Long texts that mention "key" once then cost a few windows, not a full scan.
 const WINDOW_BEFORE = 160;
 const WINDOW_AFTER = 1024;
+// In gitleaks' template `keyword[ \t\w.-]{0,20}[\s'"]{0,3}(?:=|>|:{1,3}=|…)` the separator comes
+// at most ~25 characters after the keyword group (whose longest alternatives are ~30 characters):
+// a keyword with none of those characters within ASSIGNMENT_REACH cannot start a match.
+const ASSIGNMENT_TEMPLATE = '(?:=|>|:{1,3}=|\\|\\||:|=>|\\?=|,)';
+const ASSIGNMENT_REACH = 96;
+const SEPARATOR = /[=>:|?,]/;
 
-function windowsFor(lower: string, keywords: string[]): Array<[number, number]> {
+function windowsFor(lower: string, keywords: string[], assignment = false): Array<[number, number]> {
   const starts: number[] = [];
   for (const keyword of keywords) {
-    for (let at = lower.indexOf(keyword); at !== -1; at = lower.indexOf(keyword, at + 1)) starts.push(at);
+    for (let at = lower.indexOf(keyword); at !== -1; at = lower.indexOf(keyword, at + 1)) {
+      if (!assignment || SEPARATOR.test(lower.slice(at, at + ASSIGNMENT_REACH))) starts.push(at);
+    }
   }
   starts.sort((a, b) => a - b);
   const windows: Array<[number, number]> = [];
@@ -294,7 +305,7 @@ function candidatesIn(view: string): Candidate[] {
     if (rule.keywords.length && !rule.keywords.some((k) => lower.includes(k))) continue;
     // Our own rules are fast enough for the whole text; gitleaks' run in windows around keywords.
     const windowed = rule.pattern instanceof RE2JS && rule.keywords.length && !rule.unbounded;
-    const windows: Array<[number, number]> = windowed ? windowsFor(lower, rule.keywords) : [[0, view.length]];
+    const windows: Array<[number, number]> = windowed ? windowsFor(lower, rule.keywords, rule.assignment) : [[0, view.length]];
     for (const [offset, to] of windows) {
       const part = offset === 0 && to === view.length ? view : view.slice(offset, to);
       for (const hit of matchesIn(rule, part)) {
