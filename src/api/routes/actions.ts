@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { Request } from 'express';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { Actor, HandoffAck, HandoffState } from '../../domain/review';
+import type { HandoffAck, HandoffState } from '../../domain/review';
 import {
   answerQuestionUpdate,
   cancelUpdate,
@@ -21,13 +19,9 @@ import { callWorkflow } from '../temporal-errors';
 // People acting on a handoff: each route is one workflow update. The update's validator has the
 // last word (routed reviewer, named owner, current packet version), answered as 403/404/409.
 
-/**
- * The id that dedupes a retried call, as Temporal update id and audit request id: the body's
- * requestId, else the Idempotency-Key header, else a fresh one. Scoped by principal so two people
- * who pick the same key never collide on one workflow.
- */
-export const requestIdFor = (req: Request, actor: Actor, fromBody?: string): string =>
-  `${actor.id}:${fromBody ?? req.get('idempotency-key') ?? randomUUID()}`;
+// Each action's request id (Temporal update id and audit request id) comes from claimRequestId
+// (src/api/request-ids.ts): the body's requestId, else the Idempotency-Key header, else a fresh
+// one, scoped by principal, and refused (409) when first used for another request.
 
 /**
  * Sends one update and answers with the handoff's state. Updates answer with a small ack (every
