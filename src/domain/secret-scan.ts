@@ -7,8 +7,10 @@ import gitleaks from './secret-rules-gitleaks.json';
 //    shapes of ~220 providers' keys, with its keyword prefilter, entropy floors and allowlists;
 //  - our own rules for the prose people write in deal notes ("pwd - X", "pass: X", "client secret X",
 //    a URL or user:pass@host with a password, a PGP key block, webhook URLs and secrets).
-// Every pattern runs on re2js, a port of RE2: matching is linear in the text, so no input can make
-// a pattern backtrack for minutes on the API's event loop. Pure JS, no node: imports.
+// gitleaks' patterns (RE2 syntax, not vetted by us) run on re2js, a port of RE2: matching is linear
+// in the text. Our own patterns run on V8's RegExp and are written so that they cannot backtrack
+// far (no nested quantifiers, every repetition bounded). Either way no input can hold the API's
+// event loop for minutes. Pure JS, no node: imports (the workflow does not import it anyway).
 
 /** Where a secret is, in UTF-16 offsets of the original text, and what kind it is. */
 export interface SecretSpan {
@@ -196,7 +198,6 @@ const OWN_RULES: OwnRule[] = [
   })),
 ];
 
-/** A compiled rule: our own (V8 RegExp) or one of gitleaks' (re2js). */
 let compiled: CompiledRule[] | undefined;
 
 /** Compiled once, on first use (≈220 patterns). */
