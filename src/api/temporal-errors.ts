@@ -3,7 +3,6 @@ import {
   isGrpcServiceError,
   QueryNotRegisteredError,
   QueryRejectedError,
-  ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -142,7 +141,8 @@ export async function callWorkflow<T>(client: Client, handoffId: string, kind: W
  */
 export function temporalProblems(): ErrorRequestHandler {
   return (err, req, res, next) => {
-    const mapped = err instanceof ServiceError || isGrpcServiceError(err) || grpcCodeOf(err) !== undefined ? toHttpProblem(err, req.handoffId ?? 'this handoff') : err;
+    // Anything that is not a Temporal error comes back unchanged.
+    const mapped = toHttpProblem(err, req.handoffId ?? 'this handoff');
     if (mapped instanceof HttpProblem && mapped.status === 503) res.set('retry-after', String(RETRY_AFTER_S));
     next(mapped);
   };
