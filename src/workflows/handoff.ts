@@ -51,7 +51,8 @@ import {
 
 // InvalidHandoffData: the bundle holds something no retry can fix; the handoff owner is asked instead.
 const { runIntakeGates, releaseKickoff, draftPacketWithRules, notify } = proxyActivities<HandoffActivities>({
-  startToCloseTimeout: '1 minute',
+  // Short: these are quick writes and checks, and an attempt lost with its worker is retried after this.
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: ['InvalidHandoffData'] },
 });
 
@@ -124,6 +125,9 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   let pendingRedraft = resume?.pendingRedraft ?? false;
   let returnedForContext = resume?.returnedForContext ?? false;
   const auditQueue: DecisionRecord[] = resume?.auditQueue ?? [];
+  // Decided once, at the start: a run recorded before a patch keeps the old behaviour to its end.
+  const queuesAudit = patched(QUEUED_AUDIT_PATCH);
+  const decidesByTimers = patched(TIME_BY_TIMERS_PATCH);
 
   setHandler(stateQuery, () => state);
   const ack = (): HandoffAck => ({ handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version });
@@ -133,7 +137,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
    */
   const audit = (by: { requestId: string; actor: { id: string } }, itemId: string, decision: string, comment?: string, kind: DecisionRecord['kind'] = 'review_decision') => {
     const row: DecisionRecord = { requestId: by.requestId, handoffId: state.handoffId, itemId, kind, principalId: by.actor.id, decision, comment, packetVersion: state.packet?.version };
-    if (patched(QUEUED_AUDIT_PATCH)) {
+    if (queuesAudit) {
       auditQueue.push(row);
       return Promise.resolve();
     }
@@ -214,7 +218,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     milestoneStatusUpdate,
     (status) => {
       state.milestone = { ...state.milestone, status: status.status, note: status.note, criteriaMet: status.criteriaMet ?? state.milestone?.criteriaMet ?? [] };
-      if (patched(QUEUED_AUDIT_PATCH)) void audit(status, 'milestone', status.status, status.note, 'milestone');
+      if (queuesAudit) void audit(status, 'milestone', status.status, status.note, 'milestone');
       return ack();
     },
     { validator: (status) => asFailure(() => checkMilestoneStatus(state, status, owners)) },
@@ -225,7 +229,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     (cancel) => {
       state.cancelled = { by: cancel.actor.id, at: now(), reason: cancel.reason };
       // Histories from before the patch did not audit cancellations; they must not start now.
-      if (patched(QUEUED_AUDIT_PATCH)) void audit(cancel, 'handoff', 'cancelled', cancel.reason, 'cancel');
+      if (queuesAudit) void audit(cancel, 'handoff', 'cancelled', cancel.reason, 'cancel');
       return ack();
     },
     { validator: (cancel) => asFailure(() => checkCancel(state, cancel, owners)) },
@@ -373,7 +377,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   async function followFirstMilestone(): Promise<Step> {
     const due = state.milestone?.due ? Date.parse(`${state.milestone.due}T23:59:59Z`) : Date.now();
     const isFinal = () => state.milestone?.status === 'met' || state.milestone?.status === 'not_met';
-    if (patched(TIME_BY_TIMERS_PATCH)) {
+    if (decidesByTimers) {
       // One timer to the due date (at least a tick): whether to wait never depends on the clock.
       if (!isFinal()) await waitFor(isFinal, Math.max(due - Date.now(), 1));
     } else {
@@ -455,7 +459,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
       if (await waitFor(done, next === undefined ? undefined : Math.max(next - Date.now(), 1))) return;
       // What is due follows from the timer that fired, not from the clock: workflow time read after
       // local activities is not the same live and on replay, and a decision must not depend on it.
-      await sendDueFollowUps(patched(TIME_BY_TIMERS_PATCH) ? next! : Date.now());
+      await sendDueFollowUps(decidesByTimers ? next! : undefined);
       continueAsNewIfSuggested();
     }
   }
@@ -467,19 +471,33 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     ];
   }
 
-  async function sendDueFollowUps(at: number): Promise<void> {
+  /**
+   * Sends what fell due by `timerTarget` (the follow-up time the fired timer was set for). The next
+   * repeat counts from the outbox row's own time, which history records: the real time of sending,
+   * the same on replay. (Histories from before the patch read the clock instead.)
+   */
+  async function sendDueFollowUps(timerTarget: number | undefined): Promise<void> {
+    const at = timerTarget ?? Date.now();
     for (const { id, assignee, followed } of pendingFollowUps()) {
+      // A decision or answer that arrived while earlier notices went out ends this item's follow-ups.
+      if (timerTarget !== undefined && !stillPending(followed)) continue;
       for (const { kind, attempt } of dueFollowUps(followed, at)) {
         const recipient = kind === 'reminder' ? assignee : owners.escalation?.id ?? owners.handoffOwner?.id ?? assignee;
-        if (recipient) {
-          await notify({
+        const sent = recipient
+          ? await notify({
             dedupeKey: `${state.handoffId}:${id}:${kind}:${attempt}`, handoffId: state.handoffId, kind, recipient, itemId: id,
             subject: kind === 'reminder' ? `Reminder: ${id} is waiting for you` : `Escalation: ${id} is overdue (assigned to ${assignee ?? 'nobody'})`,
-          });
-        }
-        markSent(followed, kind, new Date(at).toISOString(), sla);
+          })
+          : undefined;
+        const sentAt = timerTarget === undefined ? now() : sent?.at ?? new Date(at).toISOString();
+        markSent(followed, kind, sentAt, sla);
       }
     }
+  }
+
+  function stillPending(followed: Followed): boolean {
+    const f = followed as { decision?: unknown; answer?: unknown };
+    return f.decision === undefined && f.answer === undefined;
   }
 
   function continueAsNewIfSuggested(): void {

@@ -1,0 +1,119 @@
+import { Worker } from '@temporalio/worker';
+import type { Actor, HandoffState } from '../../src/domain/review';
+import {
+  answerQuestionUpdate,
+  decideReviewItemUpdate,
+  milestoneStatusUpdate,
+  requestChangesUpdate,
+  signoffUpdate,
+  stateQuery,
+} from '../../src/workflows/definitions';
+import type { Harness } from './harness';
+import { bundleWith } from './start-handoff';
+
+// Drives handoffs through their whole lifecycle straight through Temporal, sending each round's
+// updates all at once, as busy people would; used by the concurrency and crash tests.
+
+const actor = (id: string): Actor => ({ id, roles: ['reviewer', 'implementation', 'sales'] });
+const settle = (promises: Array<Promise<unknown>>) => Promise.allSettled(promises);
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function state(h: Harness, handoffId: string): Promise<HandoffState> {
+  return h.client.workflow.getHandle(handoffId).query(stateQuery);
+}
+
+/** One round of review: every pending decision and blocking answer at once (and a change request for some). */
+async function reviewRound(h: Harness, handoffId: string, s: HandoffState, askForChanges: boolean): Promise<void> {
+  const handle = h.client.workflow.getHandle(handoffId);
+  const version = s.packet!.version;
+  const sends: Array<Promise<unknown>> = [];
+  for (const item of s.reviewItems.filter((i) => !i.decision)) {
+    sends.push(handle.executeUpdate(decideReviewItemUpdate, {
+      args: [{ itemId: item.id, decision: item.blocking ? 'approved' : 'rejected', packetVersion: version, requestId: `${handoffId}-${item.id}-v${version}`, actor: actor(item.routeTo) }],
+    }));
+  }
+  for (const q of s.openQuestions.filter((q) => q.blocking && !q.answer)) {
+    sends.push(handle.executeUpdate(answerQuestionUpdate, {
+      args: [{ questionId: q.id, answer: 'Confirmed with the buyer.', requestId: `${handoffId}-${q.id}-v${version}`, actor: actor(q.askedOf ?? 'u-ana') }],
+    }));
+  }
+  if (askForChanges) {
+    const comment = 'Name the data extraction owner.';
+    const bundleHash = await bundleWith(h, s.bundleHash, [{ id: `changes-v${version}`, kind: 'other', capturedAt: new Date().toISOString(), text: comment }]);
+    sends.push(handle.executeUpdate(requestChangesUpdate, {
+      args: [{ comment, packetVersion: version, bundleHash, requestId: `${handoffId}-changes-v${version}`, actor: actor('u-chen') }],
+    }));
+  }
+  // Some are refused (the redraft made a decision stale): that is the validators' job, not a failure.
+  await settle(sends);
+}
+
+async function signRound(h: Harness, handoffId: string, s: HandoffState): Promise<void> {
+  const handle = h.client.workflow.getHandle(handoffId);
+  await settle((['sales', 'implementation'] as const).map((role) => handle.executeUpdate(signoffUpdate, {
+    args: [{ role, packetVersion: s.packet!.version, packetHash: s.packet!.hash, requestId: `${handoffId}-sign-${role}-v${s.packet!.version}`, actor: actor(role === 'sales' ? 'u-ben' : 'u-chen') }],
+  })));
+}
+
+/** Drives one handoff to completion, acting on whatever stage it is in. */
+export async function drive(h: Harness, handoffId: string, index: number, timeoutMs = 180_000): Promise<HandoffState> {
+  const deadline = Date.now() + timeoutMs;
+  let changesAsked = index % 4 !== 0;
+  let acted = '';
+  let actedAt = 0;
+  while (Date.now() < deadline) {
+    const s = await state(h, handoffId).catch(() => undefined);
+    if (!s) {
+      await pause(250);
+      continue;
+    }
+    const at = `${s.stage}:${s.packet?.version}:${s.reviewItems.filter((i) => !i.decision).length}:${Object.keys(s.signoffs).length}`;
+    if (s.stage === 'completed' || s.stage === 'cancelled') return s;
+    // An update lost with a killed worker is sent again (same request ids) when nothing moved for a while.
+    if (at !== acted || Date.now() - actedAt > 3_000) {
+      actedAt = Date.now();
+      if (s.stage === 'in_review') {
+        await reviewRound(h, handoffId, s, !changesAsked);
+        changesAsked = true;
+        acted = at;
+      } else if (s.stage === 'awaiting_signoff') {
+        await signRound(h, handoffId, s);
+        acted = at;
+      } else if (s.stage === 'first_milestone') {
+        await h.client.workflow.getHandle(handoffId).executeUpdate(milestoneStatusUpdate, {
+          args: [{ status: 'met', requestId: `${handoffId}-milestone`, actor: actor('u-chen') }],
+        }).catch(() => undefined);
+        acted = at;
+      }
+    }
+    await pause(400);
+  }
+  if (process.env.HANDOFF_DUMP_HISTORIES) dumpHistory(h, handoffId);
+  throw new Error(`${handoffId} did not complete; last state ${JSON.stringify(await state(h, handoffId).catch((e) => String(e)))}`);
+}
+
+/** Replays every handoff's history through the current workflow code; answers the failures. */
+export async function replayAll(h: Harness, ids: string[]): Promise<string[]> {
+  const query = `WorkflowId IN (${ids.map((id) => `'${id}'`).join(',')})`;
+  const histories = h.client.workflow.list({ query }).intoHistories();
+  const failures: string[] = [];
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: process.env.HANDOFF_TEST_WORKFLOW_BUNDLE! } }, histories)) {
+    replayed += 1;
+    if (result.error) {
+      failures.push(`${result.workflowId}: ${result.error.message}`);
+      // HANDOFF_DUMP_HISTORIES=<dir> keeps the failing histories for a closer look.
+      if (process.env.HANDOFF_DUMP_HISTORIES) dumpHistory(h, result.workflowId);
+    }
+  }
+  if (replayed !== ids.length) failures.push(`replayed ${replayed} of ${ids.length} histories`);
+  return failures;
+}
+
+function dumpHistory(h: Harness, workflowId: string): void {
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  const { ensureTemporalCli } = require('../../src/dev/temporal-cli') as typeof import('../../src/dev/temporal-cli');
+  const out = execFileSync(ensureTemporalCli(), ['workflow', 'show', '--workflow-id', workflowId, '--address', h.config.TEMPORAL_ADDRESS, '--output', 'json']);
+  require('node:fs').writeFileSync(`${process.env.HANDOFF_DUMP_HISTORIES}/${workflowId}.json`, out);
+}
+
