@@ -1,4 +1,3 @@
-import { loadBundle } from '../db/bundles';
 import { savePacket } from '../db/packets';
 import { draftPacket } from '../domain/draft';
 import type { IntakeBundle } from '../domain/intake';
@@ -7,6 +6,7 @@ import type { OpenQuestion, PacketContent, ReviewItem } from '../domain/packet';
 import { finalizePacket } from '../domain/packet-hash';
 import { redactBundle } from '../domain/redact';
 import type { PacketSummary } from '../domain/review';
+import { bundleFor } from './bundle';
 import type { ActivityDeps } from './deps';
 import { draftWithLlm } from './llm-drafter';
 
@@ -63,7 +63,7 @@ export function createDraftingActivities({ pool, config }: ActivityDeps) {
   return {
     /** Drafts with Claude when ANTHROPIC_API_KEY is set, else with the rules drafter. */
     async draftPacket(request: DraftRequest): Promise<DraftOutcome> {
-      const { bundle } = redactBundle(await loadBundle(pool, request.bundleHash));
+      const { bundle } = redactBundle(await bundleFor(pool, request.bundleHash));
       if (!config.ANTHROPIC_API_KEY) return store(request, draftPacket(bundle, rulesOptions(request, bundle)), bundle.kickoffTarget);
       const content = await draftWithLlm(bundle, {
         apiKey: config.ANTHROPIC_API_KEY,
@@ -76,7 +76,7 @@ export function createDraftingActivities({ pool, config }: ActivityDeps) {
     },
 
     async draftPacketWithRules(request: DraftRequest): Promise<DraftOutcome> {
-      const { bundle } = redactBundle(await loadBundle(pool, request.bundleHash));
+      const { bundle } = redactBundle(await bundleFor(pool, request.bundleHash));
       const content = draftPacket(bundle, rulesOptions(request, bundle));
       const drafting = { ...(content.drafting ?? { by: 'rules', droppedStatements: 0, restoredFindings: 0 }), fallbackReason: request.fallbackReason };
       return store(request, { ...content, drafting }, bundle.kickoffTarget);

@@ -1,5 +1,6 @@
 import type { HandoffStage } from '../domain/review';
 import type { MeasurementEvent } from '../domain/measurement';
+import { storableJson } from '../db/safe-text';
 import type { ActivityDeps } from './deps';
 
 export interface ProjectionUpdate {
@@ -31,7 +32,9 @@ export interface DecisionRecord {
 export function createRecordActivities({ pool }: ActivityDeps) {
   return {
     /** Keeps the list/search table in step with the workflow, which stays the source of truth. */
-    async recordProjection(p: ProjectionUpdate): Promise<void> {
+    // Bookkeeping never retries forever on text Postgres refuses (NUL, lone surrogates): it is made storable.
+    async recordProjection(projection: ProjectionUpdate): Promise<void> {
+      const p = storableJson({ ...projection, kickoffTarget: storableDate(projection.kickoffTarget) });
       await pool.query(
         `INSERT INTO handoffs (handoff_id, deal_id, customer_name, stage, bundle_hash, packet_version, handoff_owner, sales_owner, implementation_owner, kickoff_target, assignees)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
@@ -44,7 +47,8 @@ export function createRecordActivities({ pool }: ActivityDeps) {
       );
     },
 
-    async recordDecision(d: DecisionRecord): Promise<void> {
+    async recordDecision(decision: DecisionRecord): Promise<void> {
+      const d = storableJson(decision);
       await pool.query(
         `INSERT INTO review_decisions (request_id, handoff_id, item_id, kind, principal_id, decision, comment, packet_version)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (request_id) DO NOTHING`,
@@ -52,7 +56,8 @@ export function createRecordActivities({ pool }: ActivityDeps) {
       );
     },
 
-    async recordMeasurement(e: MeasurementEvent): Promise<void> {
+    async recordMeasurement(event: MeasurementEvent): Promise<void> {
+      const e = storableJson(event);
       await pool.query(
         `INSERT INTO measurement_events (key, handoff_id, deal_id, kind, value, owner, detail, at)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (key) DO NOTHING`,
@@ -60,4 +65,10 @@ export function createRecordActivities({ pool }: ActivityDeps) {
       );
     },
   };
+}
+
+/** A kickoff date Postgres takes (years 1-9999), or none: the projection is a read model, not the gate. */
+function storableDate(day: string | undefined): string | undefined {
+  const year = day && /^(\d{4})-\d{2}-\d{2}$/.exec(day)?.[1];
+  return year && Number(year) >= 1 && !Number.isNaN(Date.parse(day!)) ? day : undefined;
 }

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { loadBundle } from '../db/bundles';
 import { loadPacket } from '../db/packets';
 import { buildKickoffMaterials, reviewItemFor, unapprovedPromisesIn } from '../domain/kickoff';
+import { bundleFor } from './bundle';
 import type { ActivityDeps } from './deps';
 
 export interface ReleaseRequest {
@@ -28,7 +28,7 @@ export function createReleaseActivities({ pool, config }: ActivityDeps) {
       if (!packet || packet.hash !== request.packetHash) {
         throw ApplicationFailure.nonRetryable(`packet ${request.handoffId} v${request.packetVersion} not found or changed`, 'PacketMismatch');
       }
-      const bundle = request.bundleHash ? await loadBundle(pool, request.bundleHash) : undefined;
+      const bundle = request.bundleHash ? await bundleFor(pool, request.bundleHash) : undefined;
       const kickoffTarget = bundle?.kickoffTarget ?? request.kickoffTarget;
       const systemOfRecord = bundle?.systemOfRecord ?? request.systemOfRecord;
       const approved = new Set(request.approvedItemIds);

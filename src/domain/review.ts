@@ -54,7 +54,11 @@ export const CancelBody = z.strictObject({
 export type CancelBody = z.infer<typeof CancelBody>;
 
 /** Evidence is stored by the API first; the workflow only learns the new bundle's hash (and owners, which it routes by). */
-export const AddEvidenceInput = z.object({ requestId, actor: Actor, bundleHash: z.string(), documentIds: z.array(z.string()), owners: Owners.optional() });
+export const AddEvidenceInput = z.object({
+  requestId, actor: Actor, bundleHash: z.string(), documentIds: z.array(z.string()), owners: Owners.optional(),
+  /** A corrected kickoff date: the workflow keeps its search attribute and read model current with it. */
+  kickoffTarget: z.string().optional(),
+});
 export type AddEvidenceInput = z.infer<typeof AddEvidenceInput>;
 
 export const AnswerQuestionBody = z.strictObject({

@@ -197,6 +197,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     addEvidenceUpdate,
     (evidence) => {
       state.bundleHash = evidence.bundleHash;
+      if (evidence.kickoffTarget) state.kickoffTarget = evidence.kickoffTarget;
       if (evidence.owners) Object.assign(owners, evidence.owners);
       evidenceReceived += 1;
       return ack();

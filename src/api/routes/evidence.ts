@@ -135,7 +135,7 @@ export const addEvidence = defineRoute({
           ...(body.systemOfRecord ? { systemOfRecord: body.systemOfRecord } : {}),
         });
       },
-      (bundleHash) => runUpdate(deps, params.id, addEvidenceUpdate, { requestId, actor, bundleHash, documentIds }),
+      (bundleHash) => runUpdate(deps, params.id, addEvidenceUpdate, { requestId, actor, bundleHash, documentIds, kickoffTarget: body.kickoffTarget }),
     );
     res.json(present(deps.config, state));
   },
