@@ -217,13 +217,5 @@ export type HandoffState = z.infer<typeof HandoffState>;
 export const HandoffAck = z.object({ handoffId: z.string(), stage: HandoffStage, packetVersion: z.number().int().optional() });
 export type HandoffAck = z.infer<typeof HandoffAck>;
 
-/** Items still waiting for a decision. */
-export const pendingReviewItems = (state: Pick<HandoffState, 'reviewItems'>): ReviewItemState[] =>
-  state.reviewItems.filter((item) => !item.decision);
-
-export const unansweredBlockingQuestions = (state: Pick<HandoffState, 'openQuestions'>): QuestionState[] =>
-  state.openQuestions.filter((q) => q.blocking && !q.answer);
-
-/** Review is done when every blocking item is decided and every blocking question answered. */
-export const isReviewComplete = (state: Pick<HandoffState, 'reviewItems' | 'openQuestions'>): boolean =>
-  state.reviewItems.every((item) => !item.blocking || item.decision !== undefined) && unansweredBlockingQuestions(state).length === 0;
+// The workflow imports these from ./review-progress (no zod); kept here for everyone else.
+export { isReviewComplete, pendingReviewItems, unansweredBlockingQuestions } from './review-progress';

@@ -1,7 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { z } from 'zod';
-import { Person } from '../domain/intake';
 import type {
   AddEvidenceInput,
   AnswerQuestionInput,
@@ -16,28 +14,13 @@ import type {
   SignoffInput,
 } from '../domain/review';
 
-// The one module that names the workflow's messages; the API and tests import it too.
+// The one module that names the workflow's messages; the API and tests import it too. The workflow
+// bundles it, so its runtime part is only these definitions: everything else is imported as a type.
 
 export const WORKFLOW_TYPE = 'implementationHandoff';
 
-/** The workflow's input: references into Postgres, never the documents themselves. */
-export const HandoffInput = z.object({
-  handoffId: z.string(),
-  dealId: z.string(),
-  customerName: z.string(),
-  bundleHash: z.string(),
-  kickoffTarget: z.string().optional(),
-  systemOfRecord: z.object({ system: z.string(), recordId: z.string() }).optional(),
-  /** Review SLAs in seconds (hours in production, seconds in tests), fixed at start. */
-  sla: z.object({ reminderAfterS: z.number().positive(), escalateAfterS: z.number().positive(), repeatEveryS: z.number().positive() }),
-  owners: z.object({
-    handoffOwner: Person.nullish(),
-    sales: Person.nullish(),
-    implementation: Person.nullish(),
-    escalation: Person.nullish(),
-  }),
-});
-export type HandoffInput = z.infer<typeof HandoffInput>;
+/** The workflow's input; its zod schema is in domain/handoff-input, out of the workflow bundle. */
+export type { HandoffInput } from '../domain/handoff-input';
 
 export const stateQuery = defineQuery<HandoffState>('state');
 export const decideReviewItemUpdate = defineUpdate<HandoffAck, [ReviewDecisionInput]>('decideReviewItem');

@@ -20,7 +20,8 @@ import type { DecisionRecord } from '../activities/records';
 import type { MeasurementKind } from '../domain/measurement';
 import type { OpenQuestion } from '../domain/packet';
 import { openQuestionsForGateFailures } from '../domain/questions';
-import { isReviewComplete, type HandoffAck, type HandoffStage, type HandoffState, type QuestionState } from '../domain/review';
+import type { HandoffAck, HandoffStage, HandoffState, QuestionState } from '../domain/review';
+import { isReviewComplete } from '../domain/review-progress';
 import {
   checkAddEvidence,
   checkAnswer,
