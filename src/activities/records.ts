@@ -1,5 +1,6 @@
 import type { HandoffStage } from '../domain/review';
 import type { MeasurementEvent } from '../domain/measurement';
+import { writeProgress, type ProgressRecord } from '../db/read-model';
 import { storableJson } from '../db/safe-text';
 import type { ActivityDeps } from './deps';
 
@@ -45,6 +46,11 @@ export function createRecordActivities({ pool }: ActivityDeps) {
            assignees = EXCLUDED.assignees, updated_at = now()`,
         [p.handoffId, p.dealId, p.customerName, p.stage, p.bundleHash, p.packetVersion ?? null, p.handoffOwner ?? null, p.salesOwner ?? null, p.implementationOwner ?? null, p.kickoffTarget ?? null, p.assignees ?? []],
       );
+    },
+
+    /** Audit rows, measurements and the read model of one step of the workflow, in one transaction. */
+    async recordProgress(progress: ProgressRecord): Promise<void> {
+      await writeProgress(pool, storableJson({ ...progress, kickoffTarget: storableDate(progress.kickoffTarget) }));
     },
 
     async recordDecision(decision: DecisionRecord): Promise<void> {

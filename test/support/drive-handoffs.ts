@@ -56,7 +56,8 @@ async function signRound(h: Harness, handoffId: string, s: HandoffState): Promis
 }
 
 /** Drives one handoff to completion, acting on whatever stage it is in. */
-export async function drive(h: Harness, handoffId: string, index: number, timeoutMs = 180_000): Promise<HandoffState> {
+export async function drive(h: Harness, handoffId: string, index: number, timeoutMs = 180_000, reviewDelayMs = 0): Promise<HandoffState> {
+  let delayed = reviewDelayMs === 0;
   const deadline = Date.now() + timeoutMs;
   let changesAsked = index % 4 !== 0;
   let acted = '';
@@ -73,6 +74,11 @@ export async function drive(h: Harness, handoffId: string, index: number, timeou
     if (at !== acted || Date.now() - actedAt > 3_000) {
       actedAt = Date.now();
       if (s.stage === 'in_review') {
+        // A slow reviewer: the item's reminder and escalation fall due before the decision.
+        if (!delayed) {
+          delayed = true;
+          await pause(reviewDelayMs);
+        }
         await reviewRound(h, handoffId, s, !changesAsked);
         changesAsked = true;
         acted = at;

@@ -87,7 +87,7 @@ test(`${HANDOFFS} handoffs survive ${KILLS} SIGKILLs of their worker: nothing lo
     Array.from({ length: HANDOFFS }, (_, i) => startHandoff(h, withDealId(loadSharedFixture('worked-example'), `crash-${i}`), sla)),
   );
   const ids = started.map((s) => s.handoffId);
-  const driving = Promise.allSettled(ids.map((id, i) => drive(h, id, i, 300_000)));
+  const driving = Promise.allSettled(ids.map((id, i) => drive(h, id, i, 300_000, i % 2 === 0 ? 2_500 : 0)));
 
   // Kill at random moments (seeded by the run, printed on failure) until every kill is spent.
   let kills = 0;
