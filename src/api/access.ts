@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
+import { readHandoff, type ReadModelOwners } from '../db/read-model';
 import type { Owners } from '../domain/intake';
 import type { Actor, HandoffState } from '../domain/review';
 import { stateQuery } from '../workflows/definitions';
@@ -14,9 +15,11 @@ import { callWorkflow } from './temporal-errors';
 export interface HandoffContext {
   handoffId: string;
   state: HandoffState;
-  /** The owners named by the handoff's current bundle (evidence can correct them). */
-  owners: Owners;
+  /** The ids of the owners the workflow routes by (evidence and owner changes can correct them). */
+  owners: ReadModelOwners;
   bundleHash: string;
+  /** Where the state came from: the read model (`revision` set) or, before its first write, the workflow. */
+  revision?: number;
 }
 
 export async function queryState(client: Client, handoffId: string): Promise<HandoffState> {
@@ -29,9 +32,30 @@ async function ownersOf(pool: Pool, bundleHash: string): Promise<Owners> {
   return rows[0]?.owners ?? {};
 }
 
-export async function loadHandoffContext(client: Client, pool: Pool, handoffId: string): Promise<HandoffContext> {
+const ownerIds = (owners: Owners): ReadModelOwners => ({
+  handoffOwner: owners.handoffOwner?.id,
+  sales: owners.sales?.id,
+  implementation: owners.implementation?.id,
+  escalation: owners.escalation?.id,
+});
+
+/** The handoff as the workflow answers it now, owners from its current bundle: for ops and for the fallback. */
+export async function loadFreshContext(client: Client, pool: Pool, handoffId: string): Promise<HandoffContext> {
   const state = await queryState(client, handoffId);
-  return { handoffId, state, owners: await ownersOf(pool, state.bundleHash), bundleHash: state.bundleHash };
+  return { handoffId, state, owners: ownerIds(await ownersOf(pool, state.bundleHash)), bundleHash: state.bundleHash };
+}
+
+/**
+ * The handoff from the read model the workflow keeps current: no workflow query, so reads never
+ * wake a worker or replay a completed history. Only a handoff the read model does not hold yet
+ * (started moments ago, before its workflow's first write; or one started before the read model
+ * existed) is asked of the workflow, so a client that starts a handoff and reads it at once gets
+ * it (and an unknown id still answers 404 from Temporal).
+ */
+export async function loadHandoffContext(client: Client, pool: Pool, handoffId: string): Promise<HandoffContext> {
+  const row = await readHandoff(pool, handoffId);
+  if (!row) return loadFreshContext(client, pool, handoffId);
+  return { handoffId, state: row.state, owners: row.owners, bundleHash: row.state.bundleHash, revision: row.revision };
 }
 
 /** A capacity in which someone acts on a handoff; `describe` is what docs and the document print. */
@@ -40,9 +64,9 @@ export interface Capacity {
   holds(actor: Actor, ctx: HandoffContext): boolean;
 }
 
-const ownerCapacity = (key: keyof Owners, describe: string): Capacity => ({
+const ownerCapacity = (key: keyof ReadModelOwners, describe: string): Capacity => ({
   describe,
-  holds: (actor, ctx) => !!ctx.owners[key]?.id && ctx.owners[key]!.id === actor.id,
+  holds: (actor, ctx) => !!ctx.owners[key] && ctx.owners[key] === actor.id,
 });
 
 export const capacities = {

@@ -156,7 +156,7 @@ export const HandoffHistory = component(
 export const InboxEntry = component(
   'InboxEntry',
   z.object({
-    kind: z.enum(['review_item', 'question']),
+    kind: z.enum(['review_item', 'question', 'signoff']),
     handoffId: z.string(),
     dealId: z.string(),
     customerName: z.string(),
@@ -168,7 +168,9 @@ export const InboxEntry = component(
     since: z.string().optional(),
     remindAt: z.string().optional(),
     escalateAt: z.string().optional(),
-    overdue: z.boolean().describe('the escalation time has passed'),
+    overdue: z.boolean().describe('its next reminder or escalation time has passed, or it was escalated'),
+    escalated: z.boolean().optional().describe('an escalation went out for it'),
+    dueAt: z.string().optional().describe('when its next reminder or escalation falls due'),
     packetVersion: z.number().int().optional(),
     action: z.string().describe('the path to act on it'),
   }),
@@ -178,11 +180,39 @@ export const Inbox = component(
   z.object({
     principal: z.string(),
     items: z.array(InboxEntry),
-    handoffsChecked: z.number().int(),
-    truncated: z.boolean().describe('more candidate handoffs than one call checks'),
-    unavailable: z.array(z.string()).describe('handoffs whose workflow did not answer in time; their items are missing'),
+    counts: z.object({ total: z.number().int(), overdue: z.number().int(), escalated: z.number().int() }).describe('all your pending items, not only this page'),
+    handoffsChecked: z.number().int().describe('handoffs on this page'),
+    truncated: z.boolean().describe('more items follow: fetch nextCursor'),
+    nextCursor: z.string().nullable(),
+    limit: z.number().int(),
+    unavailable: z.array(z.string()).describe('handoffs naming you whose read model is not written yet; their items are missing'),
   }),
 );
+
+/** An inbox page position: (due time ISO or 'infinity', handoff id, kind, item id). */
+const InboxCursorValue = z.tuple([
+  z.string().regex(/^(infinity|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)$/),
+  z.string().min(1).max(200).regex(/^[^\u0000]*$/),
+  z.enum(['review_item', 'question', 'signoff']),
+  z.string().min(1).max(200).regex(/^[^\u0000]*$/),
+]);
+export function decodeInboxCursor(cursor: string): [string, string, string, string] | undefined {
+  try {
+    const parsed = InboxCursorValue.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+export const InboxQuery = z.strictObject({
+  limit: intString(1, 200).optional().describe('page size, 1..200 (default 50)'),
+  cursor: z
+    .string()
+    .max(1200)
+    .regex(/^[A-Za-z0-9_-]+$/, 'an opaque cursor from nextCursor')
+    .refine((c) => decodeInboxCursor(c) !== undefined, 'not a cursor this API gave out')
+    .optional(),
+});
 
 // Measurement events are written by this service, so the business-date range loses no event.
 export const MetricsQuery = z

@@ -99,8 +99,8 @@ export async function writeProgress(pool: Pool, progress: ProgressRecord): Promi
       if (progress.pending.length) {
         await db.query(
           `INSERT INTO pending_items (handoff_id, item_id, kind, assignee, summary, blocking, since, due_at, escalated)
-           SELECT $1, "itemId", kind, assignee, summary, blocking, since, "dueAt", coalesce(escalated, false)
-             FROM jsonb_to_recordset($2::jsonb) AS p("itemId" text, kind text, assignee text, summary text, blocking boolean, since timestamptz, "dueAt" timestamptz, escalated boolean)
+           SELECT $1, "itemId", kind, assignee, summary, coalesce(blocking, false), nullif(since, '')::timestamptz, nullif("dueAt", '')::timestamptz, coalesce(escalated, false)
+             FROM jsonb_to_recordset($2::jsonb) AS p("itemId" text, kind text, assignee text, summary text, blocking boolean, since text, "dueAt" text, escalated boolean)
            ON CONFLICT DO NOTHING`,
           [progress.handoffId, JSON.stringify(progress.pending)],
         );

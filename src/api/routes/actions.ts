@@ -9,6 +9,7 @@ import {
   signoffUpdate,
   stateQuery,
 } from '../../workflows/definitions';
+import { readHandoffAtLeast } from '../../db/read-model';
 import { anyOf, capacities, requireCapacity, viewers } from '../access';
 import { present } from '../present';
 import { claimRequestId } from '../request-ids';
@@ -25,7 +26,10 @@ import { callWorkflow } from '../temporal-errors';
 
 /**
  * Sends one update and answers with the handoff's state. Updates answer with a small ack (every
- * answer is kept in workflow history), so the full state comes from the state query right after.
+ * answer is kept in workflow history) carrying the revision the workflow wrote for it; the state
+ * comes from the read model once it holds that revision (read-your-writes), without a workflow
+ * query. An ack without a revision (a workflow from before the read model), or a read model that
+ * does not catch up within a few seconds, falls back to the state query.
  */
 export async function runUpdate<Arg>(
   deps: ApiDeps,
@@ -33,9 +37,17 @@ export async function runUpdate<Arg>(
   update: UpdateDefinition<unknown, [Arg]>,
   arg: Arg & { requestId: string },
 ): Promise<HandoffState> {
-  await callWorkflow(deps.client, handoffId, 'update', (handle) => handle.executeUpdate(update, { args: [arg], updateId: arg.requestId }));
+  const ack = await callWorkflow(deps.client, handoffId, 'update', (handle) => handle.executeUpdate(update, { args: [arg], updateId: arg.requestId }));
+  const revision = (ack as Partial<HandoffAck> & { revision?: unknown } | undefined)?.revision;
+  if (typeof revision === 'number') {
+    const row = await readHandoffAtLeast(deps.pool, handoffId, revision, READ_YOUR_WRITE_MS);
+    if (row) return row.state;
+  }
   return callWorkflow(deps.client, handoffId, 'query', (handle) => handle.query(stateQuery));
 }
+
+/** How long an action waits for the read model to show it before asking the workflow. */
+const READ_YOUR_WRITE_MS = 3_000;
 
 const stateAnswer = { 200: { description: 'The handoff\'s new state', schema: HandoffView } };
 

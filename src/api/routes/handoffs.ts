@@ -3,13 +3,14 @@ import { temporal } from '@temporalio/proto';
 import type { PoolClient } from 'pg';
 import { z } from 'zod';
 import { storeBundle } from '../../db/bundles';
+import { listHandoffs as listHandoffRows, type ListRow } from '../../db/handoff-list';
 import { loadPacket } from '../../db/packets';
 import { handoffIdForRun, type IntakeBundle } from '../../domain/intake';
 import type { Actor } from '../../domain/review';
 import { renderPacketMarkdown } from '../../domain/packet-render';
 import { redactBundle } from '../../domain/redact';
 import { HandoffInput, searchAttributes, WORKFLOW_TYPE } from '../../workflows/definitions';
-import { requireViewer, viewers } from '../access';
+import { queryState, requireViewer, viewers } from '../access';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, unavailable } from '../problem';
 import { defineRoute, hasRole, type ApiDeps } from '../route-table';
 import { callWorkflow, toHttpProblem } from '../temporal-errors';
@@ -28,8 +29,8 @@ import {
 } from '../schemas';
 import { present, uiLink } from '../present';
 
-// Starting, listing and reading handoffs. Reads of one handoff come from the workflow (state query)
-// and Postgres (packets); the list comes from the projection table the workflow keeps current.
+// Starting, listing and reading handoffs. Reads of one handoff and the list come from the read model
+// the workflow keeps current (src/db/read-model.ts) and Postgres (packets); no workflow query.
 
 interface RunRow {
   handoff_id: string;
@@ -195,30 +196,14 @@ export const createHandoff = defineRoute({
   },
 });
 
-interface ProjectionRow {
-  handoff_id: string;
-  deal_id: string;
-  customer_name: string;
-  stage: string;
-  handoff_owner: string | null;
-  sales_owner: string | null;
-  implementation_owner: string | null;
-  kickoff_target: string | null;
-  packet_version: number | null;
-  created_at: Date;
-  updated_at: Date;
-  cursor_at: string;
-}
-
 // The cursor is the last row's (created_at with microseconds, handoff_id): stable while rows change stage.
-const encodeCursor = (row: ProjectionRow) => Buffer.from(JSON.stringify([row.cursor_at, row.handoff_id])).toString('base64url');
+const encodeCursor = (row: ListRow) => Buffer.from(JSON.stringify([row.cursor_at, row.handoff_id])).toString('base64url');
 /** ListQuery checked the cursor already (schemas.ts: year range, handoff id, no NUL); this unpacks it. */
 function decodeCursor(cursor: string): [string, string] {
   const value = decodeListCursor(cursor);
   if (!value) throw badRequest('the cursor is not one this API gave out', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
   return value;
 }
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export const listHandoffs = defineRoute({
   method: 'get',
@@ -234,31 +219,15 @@ export const listHandoffs = defineRoute({
   async handler({ deps, actor, query, res }) {
     if (query.cursor !== undefined && query.offset !== undefined) throw badRequest('use cursor or offset, not both');
     const limit = query.limit ?? 20;
-    const args: unknown[] = [];
-    const arg = (value: unknown) => `$${args.push(value)}`;
-    const where: string[] = [];
-    if (!hasRole(actor, ['ops'])) {
-      const me = arg(actor.id);
-      where.push(`(handoff_owner = ${me} OR sales_owner = ${me} OR implementation_owner = ${me})`);
-    }
-    if (query.stage) where.push(`stage = ${arg(query.stage)}`);
-    if (query.owner) {
-      const owner = arg(query.owner);
-      where.push(`(handoff_owner = ${owner} OR sales_owner = ${owner} OR implementation_owner = ${owner})`);
-    }
-    if (query.customer) where.push(`lower(customer_name) LIKE '%' || ${arg(escapeLike(query.customer.toLowerCase()))} || '%' ESCAPE '\\'`);
-    if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor);
-      where.push(`(created_at, handoff_id) < (${arg(at)}::timestamptz, ${arg(id)})`);
-    }
-    const { rows } = await deps.pool.query<ProjectionRow>(
-      `SELECT handoff_id, deal_id, customer_name, stage, handoff_owner, sales_owner, implementation_owner,
-              to_char(kickoff_target, 'YYYY-MM-DD') AS kickoff_target, packet_version, created_at, updated_at,
-              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
-         FROM handoffs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY created_at DESC, handoff_id DESC LIMIT ${arg(limit + 1)} OFFSET ${arg(query.offset ?? 0)}`,
-      args,
-    );
+    const rows = await listHandoffRows(deps.pool, {
+      visibleTo: hasRole(actor, ['ops']) ? undefined : actor.id,
+      stage: query.stage,
+      owner: query.owner,
+      customer: query.customer,
+      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      offset: query.offset,
+      limit,
+    });
     const page = rows.slice(0, limit);
     res.json({
       items: page.map((r) => ({
@@ -278,20 +247,32 @@ export const listHandoffs = defineRoute({
   },
 });
 
+/** `?fresh=true` (ops, admin): the workflow's own answer, for checking the read model against it. */
+const GetHandoffQuery = z.strictObject({
+  fresh: z.enum(['true', 'false']).optional().describe('ops, admin: answer from the workflow (state query), not the read model'),
+});
+
 export const getHandoff = defineRoute({
   method: 'get',
   path: '/handoffs/:id',
   operationId: 'getHandoff',
   summary: 'The handoff\'s state: stage, packet version, pending items with due times, signoffs, counts',
+  description: 'Answered from the read model the workflow keeps current; ops and admins may ask the workflow itself with ?fresh=true.',
   tag: 'handoffs',
   auth: 'any',
   who: `${viewers.describe} (others: 404)`,
   params: HandoffParams,
+  query: GetHandoffQuery,
   authorize: requireViewer(),
-  responses: { 200: { description: 'The state query', schema: HandoffView } },
+  responses: { 200: { description: 'The handoff\'s state', schema: HandoffView } },
   errors: [404],
-  handler({ deps, loaded, res }) {
-    res.json(present(deps.config, loaded.state));
+  async handler({ deps, actor, params, query, loaded, res }) {
+    if (query.fresh !== 'true') {
+      res.json(present(deps.config, loaded.state));
+      return;
+    }
+    if (!hasRole(actor, ['ops'])) throw forbidden('only ops and admins read a handoff fresh from its workflow');
+    res.json(present(deps.config, await queryState(deps.client, params.id)));
   },
 });
 

@@ -25,7 +25,8 @@ CREATE TABLE pending_items (
   assignee    text NOT NULL,
   summary     text NOT NULL,
   blocking    boolean NOT NULL,
-  since       timestamptz NOT NULL,
+  -- Unknown for items the workflow cannot date (a signoff in a handoff that began before stages were timed).
+  since       timestamptz,
   due_at      timestamptz,
   escalated   boolean NOT NULL DEFAULT false,
   PRIMARY KEY (handoff_id, kind, item_id, assignee)
