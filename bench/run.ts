@@ -1,28 +1,63 @@
+import { benchBaseline, type BaselineResult } from './baseline';
 import { benchDrafter } from './drafter';
-import { benchHistory } from './history';
+import { cleanups, killChildren } from './processes';
 
-// `npm run bench`: runs each benchmark in turn and prints its figures. Add a benchmark by adding
-// its function to this list.
+// `npm run bench` (`-- --quick` for a smoke check: fewer rounds and handoffs): runs each benchmark
+// in turn and prints its figures. Add a benchmark by adding its function to this list. The whole
+// run has a deadline, so a stuck run stops by itself.
 
 export interface BenchResult {
   name: string;
   figures: Record<string, number>;
 }
 
-const benches: Array<() => Promise<BenchResult>> = [
-  () => benchDrafter(),
-  () => benchHistory(),
+export interface BenchOptions {
+  quick: boolean;
+}
+
+const options: BenchOptions = { quick: process.argv.includes('--quick') };
+
+const benches: Array<(options: BenchOptions) => Promise<BenchResult | BaselineResult>> = [
+  () => benchDrafter(options.quick ? 500 : 2_000),
+  (opts) => benchBaseline(opts),
 ];
+
+const DEADLINE_MS = (options.quick ? 6 : 15) * 60_000;
 
 async function main(): Promise<void> {
   for (const bench of benches) {
-    const { name, figures } = await bench();
-    console.log(name);
-    for (const [figure, value] of Object.entries(figures)) console.log(`  ${figure.padEnd(28)} ${value}`);
+    const result = await bench(options);
+    console.log(result.name);
+    if ('rows' in result) printTable(result);
+    else for (const [figure, value] of Object.entries(result.figures)) console.log(`  ${figure.padEnd(28)} ${value}`);
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+function printTable({ rows, notes }: BaselineResult): void {
+  const lines = [
+    ['figure', 'bare', 'handoff', 'ratio', 'target', 'met'],
+    ...rows.map((r) => [r.figure, String(r.bare), String(r.handoff), `${r.ratio}×`, r.target, r.met === undefined ? '' : r.met ? 'met' : 'not met']),
+  ];
+  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  for (const line of lines) console.log(`  | ${line.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`);
+  for (const note of notes) console.log(`  ${note}`);
+}
+
+const deadline = setTimeout(async () => {
+  console.error(`bench: still running after ${DEADLINE_MS / 60_000} minutes; stopping`);
+  killChildren();
+  const stopped = Promise.allSettled([...cleanups].map((stop) => stop()));
+  await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+  process.exit(2);
+}, DEADLINE_MS);
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    clearTimeout(deadline);
+    // Temporal's native runtime keeps the event loop alive; everything the bench started is stopped.
+    process.exit();
+  });

@@ -1,0 +1,291 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import pLimit from 'p-limit';
+import { createPool } from '../src/db/pool';
+import { createToken } from '../src/db/tokens';
+import { demoPrincipals } from '../src/dev/demo-principals';
+import { freePort } from '../src/dev/free-port';
+import { startLocalServices } from '../src/dev/local-services';
+import { decideReviewItemUpdate, searchAttributes } from '../src/workflows/definitions';
+import { loadSharedFixture, withDealId } from '../test/support/fixtures';
+import { bareScriptOf, eventTypeCounts, type BareOp } from './bare/shape';
+import { cleanups, startChild, type Child } from './processes';
+
+// Handoff against the bare-Temporal limit on this machine. The baseline is a no-op workflow that
+// issues the same commands as the worked example's handoff history (bench/bare), on the same dev
+// server. Rounds interleave bare and handoff runs so that a busy moment of the machine hits both;
+// each figure is the median over rounds. The handoff is driven through its HTTP API as people use
+// it (start, poll, decisions, signoffs, milestone), the baseline through the Temporal client.
+
+export interface BaselineOptions {
+  quick: boolean;
+}
+
+export interface Row {
+  figure: string;
+  bare: number;
+  handoff: number;
+  /** handoff / bare */
+  ratio: number;
+  target: string;
+  met?: boolean;
+}
+
+export interface BaselineResult {
+  name: string;
+  rows: Row[];
+  notes: string[];
+}
+
+const POLL_MS = 100;
+const DECISION = decideReviewItemUpdate.name;
+const MiB = 2 ** 20;
+
+export async function benchBaseline({ quick }: BaselineOptions): Promise<BaselineResult> {
+  const rounds = quick ? 1 : 3;
+  const concurrencies = quick ? [5, 10] : [10, 50];
+  const openForMemory = quick ? 100 : 1000;
+  const notes: string[] = [];
+  const log = (line: string) => console.error(`  [baseline] ${line}`);
+
+  const services = await startLocalServices(path.resolve(__dirname, '..', '.data', `bench-${process.pid}`));
+  cleanups.add(services.stop);
+  const pool = createPool(services.postgres.url);
+  const connection = await Connection.connect({ address: services.temporal.address });
+  const client = new Client({ connection });
+  const children: Child[] = [];
+  try {
+    const tokens: Record<string, string> = {};
+    for (const p of demoPrincipals) tokens[p.id] = await createToken(pool, p);
+    const tokenFor = async (id: string) => (tokens[id] ??= await createToken(pool, { id, name: id, roles: ['reviewer'] }));
+
+    // Bundles: the size is a figure, and workers load them prebuilt instead of bundling at start.
+    const logger = new DefaultLogger('WARN');
+    const [handoffCode, bareCode] = await Promise.all([
+      bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger }),
+      bundleWorkflowCode({ workflowsPath: require.resolve('./bare/workflow'), logger }),
+    ]);
+    const handoffBundle = path.join(services.dataRoot, 'handoff-bundle.js');
+    const bareBundle = path.join(services.dataRoot, 'bare-bundle.js');
+    writeFileSync(handoffBundle, handoffCode.code);
+    writeFileSync(bareBundle, bareCode.code);
+
+    const env = { DATABASE_URL: services.postgres.url, TEMPORAL_ADDRESS: services.temporal.address, ANTHROPIC_API_KEY: undefined, LOG_LEVEL: 'warn' };
+    let queues = 0;
+    const startWorkers = () => {
+      const handoffQueue = `bench-handoff-${++queues}`;
+      const bareQueue = `bench-bare-${queues}`;
+      const handoff = startChild('handoff worker', 'worker.ts', { ...env, TEMPORAL_TASK_QUEUE: handoffQueue, HANDOFF_WORKFLOW_BUNDLE: handoffBundle });
+      const bare = startChild('bare worker', 'bench/bare/worker.ts', { ...env, TEMPORAL_TASK_QUEUE: bareQueue, BARE_WORKFLOW_BUNDLE: bareBundle });
+      children.push(handoff, bare);
+      return { handoff, bare, handoffQueue, bareQueue };
+    };
+    let workers = startWorkers();
+    const port = await freePort();
+    const api = `http://127.0.0.1:${port}`;
+    // The API starts workflows on the handoff worker's queue (a fresh one each time the workers restart).
+    const startApiProcess = () => {
+      const child = startChild('API', 'src/api/server.ts', { ...env, PORT: String(port), TEMPORAL_TASK_QUEUE: workers.handoffQueue });
+      children.push(child);
+      return child;
+    };
+    startApiProcess();
+    await waitUntil(async () => (await fetch(`${api}/healthz`).catch(() => undefined))?.ok === true, 60_000, 'the API to answer');
+
+    let serial = 0;
+    const http = async (method: string, route: string, token: string, body?: unknown): Promise<any> => {
+      const res = await fetch(`${api}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text.slice(0, 300)}`);
+      return text ? JSON.parse(text) : undefined;
+    };
+    const until = async (id: string, stages: string[]): Promise<any> => {
+      const deadline = Date.now() + 180_000;
+      for (;;) {
+        const state = await http('GET', `/handoffs/${id}`, tokens.admin);
+        if (stages.includes(state.stage)) return state;
+        if (Date.now() > deadline) throw new Error(`${id} stayed in ${state.stage}, waiting for ${stages.join('|')}`);
+        await sleep(POLL_MS);
+      }
+    };
+    const startViaApi = async (): Promise<string> =>
+      (await http('POST', '/handoffs', tokens['u-ana'], withDealId(loadSharedFixture('worked-example'), `b${++serial}`))).handoffId;
+
+    /** One worked example through the API, start to completed milestone. */
+    const driveHandoff = async (decisionMs: number[]): Promise<string> => {
+      const id = await startViaApi();
+      const review = await until(id, ['in_review']);
+      let last: any;
+      for (const item of review.reviewItems) {
+        const t = performance.now();
+        last = await http('POST', `/handoffs/${id}/review-items/${item.id}/decision`, await tokenFor(item.routeTo), {
+          decision: 'rejected',
+          comment: 'not in the contract; reset at kickoff',
+          packetVersion: review.packet.version,
+        });
+        decisionMs.push(performance.now() - t);
+      }
+      const awaiting = last?.stage === 'awaiting_signoff' && last.packet?.hash ? last : await until(id, ['awaiting_signoff']);
+      for (const [who, role] of [['u-ben', 'sales'], ['u-chen', 'implementation']] as const) {
+        last = await http('POST', `/handoffs/${id}/signoff`, tokens[who], { role, packetVersion: awaiting.packet.version, packetHash: awaiting.packet.hash });
+      }
+      if (last.stage !== 'first_milestone') await until(id, ['first_milestone']);
+      last = await http('POST', `/handoffs/${id}/milestone`, tokens['u-chen'], { status: 'met' });
+      if (last.stage !== 'completed') await until(id, ['completed']);
+      return id;
+    };
+
+    // The worked example once: its history is a figure and the script the baseline follows.
+    const example = await driveHandoff([]);
+    const handoffHistory = await client.workflow.getHandle(example).fetchHistory();
+    const closing = handoffHistory.events?.at(-1);
+    if (!closing?.workflowExecutionCompletedEventAttributes) {
+      throw new Error(`the worked example did not complete: ${JSON.stringify(closing?.workflowExecutionFailedEventAttributes?.failure ?? closing).slice(0, 1500)}`);
+    }
+    const script: BareOp[] = bareScriptOf(handoffHistory);
+    const updates = script.flatMap((op) => (op.op === 'update' ? [op.name] : []));
+
+    const startBare = (queue: string) => {
+      const id = `bare-${++serial}`;
+      return client.workflow.start('bareHandoff', {
+        workflowId: id,
+        taskQueue: queue,
+        args: [script],
+        typedSearchAttributes: [{ key: searchAttributes.dealId, value: id }],
+      });
+    };
+    /** The same path through the Temporal client: each update sent when the workflow takes it. */
+    const driveBare = async (decisionMs: number[]): Promise<string> => {
+      const handle = await startBare(workers.bareQueue);
+      for (const name of updates) {
+        for (;;) {
+          const t = performance.now();
+          try {
+            await handle.executeUpdate(name);
+            if (name === DECISION) decisionMs.push(performance.now() - t);
+            break;
+          } catch (err) {
+            if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+            await sleep(POLL_MS);
+          }
+        }
+      }
+      await handle.result();
+      return handle.workflowId;
+    };
+
+    const bareExample = await driveBare([]);
+    const bareHistory = await client.workflow.getHandle(bareExample).fetchHistory();
+    const shape = compareShapes(eventTypeCounts(handoffHistory), eventTypeCounts(bareHistory));
+    notes.push(`bare shape: ${shape}`);
+    log(`worked example: ${handoffHistory.events?.length} events, bare ${bareHistory.events?.length} (${shape})`);
+
+    // Interleaved rounds: bare, handoff, bare, handoff… at each concurrency.
+    const throughput: Record<string, number[]> = {};
+    const p99: Record<string, number[]> = {};
+    const record = (key: string, rate: number, decisionMs: number[]) => {
+      (throughput[key] ??= []).push(rate);
+      (p99[key] ??= []).push(percentile(decisionMs, 0.99));
+    };
+    for (let round = 1; round <= rounds; round++) {
+      for (const c of concurrencies) {
+        for (const [kind, drive] of [['bare', driveBare], ['handoff', driveHandoff]] as const) {
+          const decisionMs: number[] = [];
+          const t = performance.now();
+          await Promise.all(Array.from({ length: c }, () => drive(decisionMs)));
+          const rate = c / ((performance.now() - t) / 1000);
+          record(`${kind}@${c}`, rate, decisionMs);
+          log(`round ${round}, ${c} at once, ${kind}: ${rate.toFixed(2)} handoffs/s, decision p99 ${percentile(decisionMs, 0.99).toFixed(0)} ms`);
+        }
+      }
+    }
+
+    // Memory: fresh workers, one run each to warm up, then N open at review; RSS delta / N.
+    await Promise.all(children.splice(0).map((child) => child.stop()));
+    workers = startWorkers();
+    startApiProcess();
+    await waitUntil(async () => (await fetch(`${api}/healthz`).catch(() => undefined))?.ok === true, 60_000, 'the API to answer');
+    await Promise.all([driveBare([]), driveHandoff([])]);
+    const limit = pLimit(50);
+    const openAtReview = async (kind: string, queue: string, worker: Child, start: () => Promise<unknown>): Promise<number> => {
+      await sleep(1000);
+      const before = worker.rss();
+      await Promise.all(Array.from({ length: openForMemory }, () => limit(start)));
+      const query = `TaskQueue = "${queue}" AND HandoffStage = "in_review" AND ExecutionStatus = "Running"`;
+      await waitUntil(async () => (await client.workflow.count(query)).count >= openForMemory, 300_000, `${openForMemory} ${kind} workflows in review`);
+      await sleep(2000);
+      const perOpen = (worker.rss() - before) / openForMemory / MiB;
+      log(`${openForMemory} open ${kind}: ${perOpen.toFixed(3)} MiB each`);
+      return perOpen;
+    };
+    const bareMemory = await openAtReview('bare', workers.bareQueue, workers.bare, () => startBare(workers.bareQueue));
+    const handoffMemory = await openAtReview('handoff', workers.handoffQueue, workers.handoff, startViaApi);
+
+    const history = (h: typeof handoffHistory) => ({ events: h.events?.length ?? 0, bytes: temporal.api.history.v1.History.encode(h).finish().length });
+    const hh = history(handoffHistory);
+    const bh = history(bareHistory);
+    const rows: Row[] = [];
+    for (const c of concurrencies) {
+      rows.push(row(`handoffs/s, ${c} at once`, median(throughput[`bare@${c}`]), median(throughput[`handoff@${c}`]), '≥ 0.8× bare', (r) => r.ratio >= 0.8));
+    }
+    for (const c of concurrencies) {
+      rows.push(row(`decision p99 ms, ${c} at once`, median(p99[`bare@${c}`]), median(p99[`handoff@${c}`]), '≤ 1.3× bare', (r) => r.ratio <= 1.3));
+    }
+    rows.push(row(`worker MiB per open handoff (${openForMemory} in review)`, bareMemory, handoffMemory, '≤ 0.5 MiB', (r) => r.handoff <= 0.5));
+    rows.push(row('history events, worked example', bh.events, hh.events, '≤ 100', (r) => r.handoff <= 100));
+    rows.push(row('history KiB (proto), worked example', bh.bytes / 1024, hh.bytes / 1024, '≤ 32 KiB', (r) => r.handoff <= 32));
+    rows.push(row('workflow bundle MiB', bareCode.code.length / MiB, handoffCode.code.length / MiB, '', () => undefined));
+    notes.push(`medians of ${rounds} interleaved round${rounds === 1 ? '' : 's'}; the handoff through its API (separate API and worker processes), bare through the Temporal client; one dev server and Postgres`);
+    return { name: 'Handoff against bare Temporal (same event shape, same dev server)', rows, notes };
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+    await connection.close();
+    await pool.end();
+    cleanups.delete(services.stop);
+    await services.stop();
+  }
+}
+
+function row(figure: string, bare: number, handoff: number, target: string, met: (r: Row) => boolean | undefined): Row {
+  const r: Row = { figure, bare: round(bare), handoff: round(handoff), ratio: round(handoff / bare), target };
+  r.met = met({ ...r, ratio: handoff / bare, handoff });
+  return r;
+}
+
+/** "same event-type counts", or which counts differ (workflow tasks may differ by timing). */
+export function compareShapes(handoff: Record<string, number>, bare: Record<string, number>): string {
+  const differ = [...new Set([...Object.keys(handoff), ...Object.keys(bare)])]
+    .filter((type) => handoff[type] !== bare[type])
+    .map((type) => `${type} ${handoff[type] ?? 0} vs ${bare[type] ?? 0}`);
+  return differ.length === 0 ? 'same event-type counts as the handoff' : `differs from the handoff: ${differ.join(', ')}`;
+}
+
+async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+}
+
+function median(values: number[] = []): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
