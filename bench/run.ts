@@ -1,5 +1,6 @@
 import { benchBaseline, type BaselineResult } from './baseline';
 import { benchDrafter } from './drafter';
+import { benchReadModel } from './read-model';
 import { cleanups, killChildren } from './processes';
 
 // `npm run bench` (`-- --quick` for a smoke check: fewer rounds and handoffs): runs each benchmark
@@ -20,6 +21,7 @@ const options: BenchOptions = { quick: process.argv.includes('--quick') };
 const benches: Array<(options: BenchOptions) => Promise<BenchResult | BaselineResult>> = [
   () => benchDrafter(options.quick ? 500 : 2_000),
   (opts) => benchBaseline(opts),
+  (opts) => benchReadModel(opts),
 ];
 
 const DEADLINE_MS = (options.quick ? 6 : 15) * 60_000;
