@@ -202,6 +202,10 @@ export const HandoffState = z.object({
     .optional(),
   signoffs: z.object({ sales: SignoffRecord.optional(), implementation: SignoffRecord.optional() }),
   release: z.object({ releasedAt: z.string(), packetVersion: z.number() }).optional(),
+  /** Grows with every change; the read model never takes an older revision over a newer one. */
+  revision: z.number().int().optional(),
+  /** When the current stage was entered. */
+  stageEnteredAt: z.string().optional(),
   /** The kickoff date of the current bundle (evidence can correct it). */
   kickoffTarget: z.string().optional(),
   /** Release refused for a reason no review item explains: the handoff waits for a redraft or a return. */
@@ -214,7 +218,11 @@ export type HandoffState = z.infer<typeof HandoffState>;
  * What an update answers: small on purpose, since every answer is kept in workflow history. The
  * API reads the full state with the `state` query right after.
  */
-export const HandoffAck = z.object({ handoffId: z.string(), stage: HandoffStage, packetVersion: z.number().int().optional() });
+export const HandoffAck = z.object({
+  handoffId: z.string(), stage: HandoffStage, packetVersion: z.number().int().optional(),
+  /** The state revision this update produced: the API reads the read model once it has it. */
+  revision: z.number().int().optional(),
+});
 export type HandoffAck = z.infer<typeof HandoffAck>;
 
 // The workflow imports these from ./review-progress (no zod); kept here for everyone else.

@@ -17,7 +17,8 @@ import {
 import type { HandoffActivities } from '../activities';
 import type { DraftOutcome } from '../activities/drafting';
 import type { DecisionRecord } from '../activities/records';
-import type { MeasurementKind } from '../domain/measurement';
+import type { MeasurementEvent, MeasurementKind } from '../domain/measurement';
+import { pendingItems } from '../domain/pending';
 import type { OpenQuestion } from '../domain/packet';
 import { openQuestionsForGateFailures } from '../domain/questions';
 import type { HandoffAck, HandoffStage, HandoffState, QuestionState } from '../domain/review';
@@ -57,9 +58,17 @@ const { runIntakeGates, releaseKickoff, draftPacketWithRules, notify } = proxyAc
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: ['InvalidHandoffData'] },
 });
 
-// Bookkeeping writes (projection, audit, measurements) are short idempotent inserts: as local
-// activities they cost one history event each instead of three.
+// Runs recorded before the BOOKKEEPING_AS_ACTIVITIES patch wrote bookkeeping as local activities.
 const { recordProjection, recordDecision, recordMeasurement } = proxyLocalActivities<HandoffActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+// Bookkeeping as one ordinary activity per step: audit rows, measurements and the read model in one
+// write, recorded in history like every other event. Local activities are not used: their results are
+// not ordered with updates and timers the same way live and on replay, and under load that made
+// handoffs unreplayable.
+const { recordProgress } = proxyActivities<HandoffActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -88,6 +97,7 @@ export interface HandoffResume {
   returnedForContext?: boolean;
   /** Decisions taken by update handlers and not yet written to the audit table. */
   auditQueue?: DecisionRecord[];
+  measurementQueue?: MeasurementEvent[];
 }
 
 /**
@@ -99,6 +109,9 @@ export const QUEUED_AUDIT_PATCH = 'handlers-queue-audit-rows';
 
 /** Follow-ups and the milestone wait decide by the timer that fired, not by reading the clock. */
 export const TIME_BY_TIMERS_PATCH = 'decide-by-timers-not-clock';
+
+/** Bookkeeping (audit, measurements, read model) as one ordinary activity per step, never a local one. */
+export const BOOKKEEPING_AS_ACTIVITIES_PATCH = 'bookkeeping-as-activities';
 
 class HandoffCancelled extends Error {}
 class TimeToContinueAsNew extends Error {}
@@ -129,9 +142,19 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   // Decided once, at the start: a run recorded before a patch keeps the old behaviour to its end.
   const queuesAudit = patched(QUEUED_AUDIT_PATCH);
   const decidesByTimers = patched(TIME_BY_TIMERS_PATCH);
+  const writesProgress = patched(BOOKKEEPING_AS_ACTIVITIES_PATCH);
+  const measurementQueue: MeasurementEvent[] = resume?.measurementQueue ?? [];
+  // Progress writes under way: not awaited (they are idempotent and ordered by revision), except at exit.
+  const writes: Array<Promise<void>> = [];
+  let writtenRevision = writesProgress ? -1 : 0;
 
   setHandler(stateQuery, () => state);
-  const ack = (): HandoffAck => ({ handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version });
+  /** Every update answers this; under the progress patch it also names the revision it produced. */
+  const ack = (): HandoffAck => {
+    if (!writesProgress) return { handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version };
+    state.revision = (state.revision ?? 0) + 1;
+    return { handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version, revision: state.revision };
+  };
   /**
    * Every human action lands in the review_decisions audit table, once per request id. Handlers only
    * queue the row; the main loop writes queued rows in order (flushAudit).
@@ -419,7 +442,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
    * its audit marker and nothing more in history.
    */
   async function conditionWritingAudit(ready: () => boolean, timeoutMs?: number): Promise<boolean> {
-    const wake = () => ready() || auditQueue.length > 0;
+    const wake = () => ready() || auditQueue.length > 0 || dirty();
     if (timeoutMs === undefined) {
       for (;;) {
         await condition(wake);
@@ -447,6 +470,10 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
 
   /** Writes queued audit rows one at a time, in the order the updates were handled. */
   async function flushAudit(): Promise<void> {
+    if (writesProgress) {
+      if (dirty() || auditQueue.length > 0) writeProgress();
+      return;
+    }
     while (auditQueue.length > 0) {
       await recordDecision(auditQueue[0]);
       auditQueue.shift();
@@ -462,6 +489,8 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
       // What is due follows from the timer that fired, not from the clock: workflow time read after
       // local activities is not the same live and on replay, and a decision must not depend on it.
       await sendDueFollowUps(decidesByTimers ? next! : undefined);
+      // Notices changed the items' next follow-ups: the read model learns them with the next write.
+      if (writesProgress) state.revision = (state.revision ?? 0) + 1;
       continueAsNewIfSuggested();
     }
   }
@@ -518,8 +547,10 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   }
 
   async function enterStage(stage: HandoffStage): Promise<void> {
-    await flushAudit();
+    // Under the progress patch the stage's own write below carries what is queued.
+    if (!writesProgress) await flushAudit();
     state.stage = stage;
+    if (writesProgress) state.stageEnteredAt = now();
     const kickoff = kickoffDate(state.kickoffTarget);
     upsertSearchAttributes([
       { key: searchAttributes.stage, value: stage },
@@ -527,6 +558,11 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
       ...(owners.implementation ? [{ key: searchAttributes.implementationOwner, value: owners.implementation.id }] : []),
       ...(kickoff ? [{ key: searchAttributes.kickoffTarget, value: kickoff }] : []),
     ]);
+    if (writesProgress) {
+      state.revision = (state.revision ?? 0) + 1;
+      writeProgress();
+      return;
+    }
     await recordProjection({
       handoffId: state.handoffId, dealId: state.dealId, customerName: state.customerName, stage, bundleHash: state.bundleHash,
       packetVersion: state.packet?.version, handoffOwner: owners.handoffOwner?.id, salesOwner: owners.sales?.id,
@@ -538,10 +574,13 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   async function measure(kind: MeasurementKind, value: number, detail: Record<string, unknown> = {}): Promise<void> {
     // One event per kind and packet version (and per rework or return count), so retries never double-count.
     const discriminator = kind === 'kickoff_rework' ? `r${state.rework}` : kind === 'missing_context_return' ? `x${state.returnsForContext}` : `v${state.packet?.version ?? 0}`;
-    await recordMeasurement({
+    const event: MeasurementEvent = {
       handoffId: state.handoffId, dealId: state.dealId, kind, value, detail, at: now(),
       owner: owners.implementation?.id ?? undefined, key: `${state.handoffId}:${kind}:${discriminator}`,
-    });
+    };
+    // Under the progress patch it goes out with the next progress write (every stage entry makes one).
+    if (writesProgress) measurementQueue.push(event);
+    else await recordMeasurement(event);
   }
 
   /** Bad data an activity cannot get past becomes a blocking question; new evidence runs the gates again. */
@@ -558,6 +597,40 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   async function settle(): Promise<void> {
     await condition(allHandlersFinished);
     await flushAudit();
+    if (writesProgress && (dirty() || measurementQueue.length > 0)) writeProgress();
+    await Promise.all(writes);
+  }
+
+  /** State changed since the last progress write. */
+  function dirty(): boolean {
+    return writesProgress && (state.revision ?? 0) !== writtenRevision;
+  }
+
+  /**
+   * One write of everything that changed: queued audit rows and measurements, the read model (the
+   * whole public state, its owners and pending items). Not awaited: writes are idempotent and the
+   * read model keeps the highest revision, so their order does not matter; settle() awaits them.
+   */
+  function writeProgress(): void {
+    if ((state.revision ?? 0) === writtenRevision) state.revision = (state.revision ?? 0) + 1;
+    writtenRevision = state.revision!;
+    const progress = {
+      handoffId: state.handoffId, revision: state.revision!, state: structuredCloneState(), dealId: state.dealId,
+      customerName: state.customerName, kickoffTarget: state.kickoffTarget ?? input.kickoffTarget,
+      owners: { handoffOwner: owners.handoffOwner?.id, sales: owners.sales?.id, implementation: owners.implementation?.id, escalation: owners.escalation?.id },
+      pending: pendingItems(state, owners),
+      decisions: auditQueue.splice(0),
+      measurements: measurementQueue.splice(0),
+    };
+    // Outside any cancellable wait: a wait that ends cancels its timer, never a write it started.
+    const write = CancellationScope.nonCancellable(() => recordProgress(progress));
+    // Marked handled now (an unhandled rejection would fail the workflow task); settle() awaits it.
+    write.catch(() => undefined);
+    writes.push(write);
+  }
+
+  function structuredCloneState(): HandoffState {
+    return JSON.parse(JSON.stringify(state)) as HandoffState;
   }
 
   // ---- the process ----
@@ -577,7 +650,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     if (err instanceof TimeToContinueAsNew) {
       await settle();
       return continueAsNew<typeof implementationHandoff>({ ...input, owners }, {
-        state, step, pendingRedraft, evidenceReceived, evidenceSeen, returnedForContext, auditQueue,
+        state, step, pendingRedraft, evidenceReceived, evidenceSeen, returnedForContext, auditQueue, measurementQueue,
       });
     }
     if (!(err instanceof HandoffCancelled)) throw err;

@@ -22,6 +22,27 @@ export async function state(h: Harness, handoffId: string): Promise<HandoffState
   return h.client.workflow.getHandle(handoffId).query(stateQuery);
 }
 
+/** Waits until the read model shows at least this revision (an update's ack names it). */
+export async function seenRevision(h: Harness, handoffId: string, revision: number, timeoutMs = 10_000): Promise<HandoffState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await seen(h, handoffId);
+    if (s && (s.revision ?? 0) >= revision) return s;
+    if (Date.now() > deadline) throw new Error(`${handoffId} never showed revision ${revision}; last ${s?.revision}`);
+    await pause(20);
+  }
+}
+
+/**
+ * What people see: the read model the workflow writes after each step (as the API reads it). It is
+ * written by an activity, so it only shows a step whose workflow task has completed; acting on a
+ * state query answered mid-task is an ops shortcut, not what the people in the loop do.
+ */
+export async function seen(h: Harness, handoffId: string): Promise<HandoffState | undefined> {
+  const { rows } = await h.pool.query<{ state: HandoffState | null }>('SELECT state FROM handoffs WHERE handoff_id = $1', [handoffId]);
+  return rows[0]?.state ?? undefined;
+}
+
 /** One round of review: every pending decision and blocking answer at once (and a change request for some). */
 async function reviewRound(h: Harness, handoffId: string, s: HandoffState, askForChanges: boolean): Promise<void> {
   const handle = h.client.workflow.getHandle(handoffId);
@@ -63,7 +84,7 @@ export async function drive(h: Harness, handoffId: string, index: number, timeou
   let acted = '';
   let actedAt = 0;
   while (Date.now() < deadline) {
-    const s = await state(h, handoffId).catch(() => undefined);
+    const s = await seen(h, handoffId).catch(() => undefined);
     if (!s) {
       await pause(250);
       continue;

@@ -1,7 +1,7 @@
 import { loadBundle, storeBundle } from '../../src/db/bundles';
 import type { Actor } from '../../src/domain/review';
 import { addEvidenceUpdate, returnForContextUpdate, searchAttributes } from '../../src/workflows/definitions';
-import { drive, state } from '../support/drive-handoffs';
+import { drive, seenRevision, state } from '../support/drive-handoffs';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 import { startHandoff, waitForState, inStage } from '../support/start-handoff';
@@ -50,9 +50,11 @@ test('kickoff date and system of record corrected by evidence reach the release;
   const current = await loadBundle(h.pool, (await state(h, handoffId)).bundleHash);
   const corrected = await storeBundle(h.pool, { ...current, kickoffTarget: '2026-12-10', systemOfRecord: { system: 'salesforce', recordId: 'OPP-77' } });
   expect(bundle.kickoffTarget).not.toBe('2026-12-10');
-  await handle.executeUpdate(addEvidenceUpdate, {
+  const ack = await handle.executeUpdate(addEvidenceUpdate, {
     args: [{ requestId: `${handoffId}-fix`, actor: ana, bundleHash: corrected, documentIds: [], kickoffTarget: '2026-12-10' }],
   });
+  // The driver acts on what the read model shows; it shows the correction from this revision on.
+  await seenRevision(h, handoffId, ack.revision!);
 
   // Index 0 asks for changes once in its first review round: one rework.
   const done = await drive(h, handoffId, 0);

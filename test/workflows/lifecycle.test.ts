@@ -88,7 +88,7 @@ test('a signoff must name the current packet version and hash, and only the name
   await handle.executeUpdate(signoffUpdate, { args: [{ role: 'sales', packetVersion: version, packetHash: hash, requestId, actor: ben }], updateId: requestId });
   const first = await handle.query(stateQuery);
   const ack = await handle.executeUpdate(signoffUpdate, { args: [{ role: 'sales', packetVersion: version, packetHash: hash, requestId, actor: ben }], updateId: requestId });
-  expect(ack).toEqual({ handoffId, stage: 'awaiting_signoff', packetVersion: version });
+  expect(ack).toEqual({ handoffId, stage: 'awaiting_signoff', packetVersion: version, revision: expect.any(Number) });
   expect((await handle.query(stateQuery)).signoffs.sales).toEqual(first.signoffs.sales);
   const audit = await h.pool.query("SELECT count(*)::int AS n FROM review_decisions WHERE handoff_id = $1 AND kind = 'signoff'", [handoffId]);
   expect(audit.rows[0].n).toBe(1);
