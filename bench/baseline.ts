@@ -173,7 +173,7 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
             if (name === DECISION) decisionMs.push(performance.now() - t);
             break;
           } catch (err) {
-            if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+            if (!(err instanceof WorkflowUpdateFailedError)) throw new Error(`bare ${handle.workflowId}: ${await taskFailure(handle)}`, { cause: err });
             await sleep(POLL_MS);
           }
         }
@@ -266,6 +266,13 @@ export function compareShapes(handoff: Record<string, number>, bare: Record<stri
     .filter((type) => handoff[type] !== bare[type])
     .map((type) => `${type} ${handoff[type] ?? 0} vs ${bare[type] ?? 0}`);
   return differ.length === 0 ? 'same event-type counts as the handoff' : `differs from the handoff: ${differ.join(', ')}`;
+}
+
+/** Why the last workflow task failed, from its history (the worker's own log is not shown). */
+async function taskFailure(handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> }): Promise<string> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const failed = events.filter((e) => e.workflowTaskFailedEventAttributes).at(-1);
+  return failed?.workflowTaskFailedEventAttributes?.failure?.message ?? 'no workflow task failed';
 }
 
 async function waitUntil(ready: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

@@ -48,13 +48,17 @@ export function bareScriptOf(history: History): BareOp[] {
     const type = event.eventType ?? 0;
     if (implied.has(type)) continue;
     switch (type) {
-      case EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-        ops.push({ op: 'upsert', attributes: decodeAttributes(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}) });
+      case EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
+        // patched() records TemporalChangeVersion itself: that upsert comes with the patch op.
+        const attributes = decodeAttributes(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {})
+          .filter((a) => a.name !== 'TemporalChangeVersion');
+        if (attributes.length > 0) ops.push({ op: 'upsert', attributes });
         break;
+      }
       case EventType.EVENT_TYPE_MARKER_RECORDED: {
         const marker = event.markerRecordedEventAttributes;
         if (marker?.markerName === 'core_local_activity') ops.push({ op: 'localActivity' });
-        else if (marker?.markerName === 'core_patch') ops.push({ op: 'patch', id: patchIdOf(marker.details?.patch_data?.payloads?.[0]) });
+        else if (marker?.markerName === 'core_patch') ops.push({ op: 'patch', id: patchIdOf(marker.details?.['patch-data']?.payloads?.[0]) });
         else throw new Error(`the bare baseline cannot mimic marker ${marker?.markerName}`);
         break;
       }
@@ -84,7 +88,7 @@ export function bareScriptOf(history: History): BareOp[] {
 
 function patchIdOf(payload: temporal.api.common.v1.IPayload | undefined): string {
   const data = payload?.data ? JSON.parse(Buffer.from(payload.data).toString('utf8')) : {};
-  return String(data.id ?? data.patch_id ?? 'bare-patch');
+  return String(data.id ?? 'bare-patch');
 }
 
 function decodeAttributes(fields: Record<string, temporal.api.common.v1.IPayload>): SearchAttributeValue[] {
