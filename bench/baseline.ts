@@ -145,6 +145,8 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
 
     // The worked example once: its history is a figure and the script the baseline follows.
     const example = await driveHandoff([]);
+    // The read model may say completed while the workflow settles its last bookkeeping.
+    await client.workflow.getHandle(example).result();
     const handoffHistory = await client.workflow.getHandle(example).fetchHistory();
     const closing = handoffHistory.events?.at(-1);
     if (!closing?.workflowExecutionCompletedEventAttributes) {

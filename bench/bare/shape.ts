@@ -16,7 +16,8 @@ export interface SearchAttributeValue {
 export type BareOp =
   | { op: 'upsert'; attributes: SearchAttributeValue[] }
   | { op: 'localActivity' }
-  | { op: 'activity' }
+  /** wait: false for an activity the workflow goes on without (settled before it completes). */
+  | { op: 'activity'; wait: boolean }
   /** A timer that something later cancels (review reminders, the milestone wait). */
   | { op: 'timer' }
   | { op: 'cancelTimer' }
@@ -44,7 +45,15 @@ const implied = new Set<number>([
 export function bareScriptOf(history: History): BareOp[] {
   const ops: BareOp[] = [];
   const timers = new Map<string, number>();
-  for (const event of history.events ?? []) {
+  const events = history.events ?? [];
+  const closedAt = new Map<string, number>();
+  events.forEach((e, i) => {
+    const scheduled = e.activityTaskCompletedEventAttributes?.scheduledEventId ?? e.activityTaskFailedEventAttributes?.scheduledEventId;
+    if (scheduled != null) closedAt.set(String(scheduled), i);
+  });
+  // An activity was not awaited when the workflow issued other commands before it completed.
+  const awaited = (i: number) => !events.slice(i + 1, closedAt.get(String(events[i].eventId)) ?? i + 1).some((e) => !implied.has(e.eventType ?? 0));
+  for (const [index, event] of events.entries()) {
     const type = event.eventType ?? 0;
     if (implied.has(type)) continue;
     switch (type) {
@@ -63,7 +72,7 @@ export function bareScriptOf(history: History): BareOp[] {
         break;
       }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-        ops.push({ op: 'activity' });
+        ops.push({ op: 'activity', wait: awaited(index) });
         break;
       case EventType.EVENT_TYPE_TIMER_STARTED:
         timers.set(event.timerStartedEventAttributes?.timerId ?? '', ops.length);

@@ -22,6 +22,7 @@ export async function bareHandoff(script: BareOp[]): Promise<void> {
     });
   }
   const timers: CancellationScope[] = [];
+  const pending: Promise<void>[] = [];
   let consumed = 0;
   for (const op of script) {
     switch (op.op) {
@@ -32,7 +33,8 @@ export async function bareHandoff(script: BareOp[]): Promise<void> {
         await local.noop();
         break;
       case 'activity':
-        await noop();
+        if (op.wait) await noop();
+        else pending.push(noop());
         break;
       case 'timer': {
         const scope = new CancellationScope();
@@ -57,6 +59,7 @@ export async function bareHandoff(script: BareOp[]): Promise<void> {
         break;
     }
   }
+  await Promise.all(pending);
 }
 
 const types: Record<string, SearchAttributeType> = {
