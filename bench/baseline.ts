@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
@@ -51,6 +52,8 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
   const openForMemory = quick ? 100 : 1000;
   const notes: string[] = [];
   const log = (line: string) => console.error(`  [baseline] ${line}`);
+  // Other work on the machine moves every figure: say what it was doing when the run began.
+  notes.push(`${os.cpus().length} cores, Node ${process.version}, Temporal dev server; load average at start ${os.loadavg()[0].toFixed(2)}`);
 
   const services = await startLocalServices(path.resolve(__dirname, '..', '.data', `bench-${process.pid}`));
   cleanups.add(services.stop);
