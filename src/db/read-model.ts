@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { HandoffState } from '../domain/review';
 import type { DecisionRecord } from '../activities/records';
 import type { MeasurementEvent } from '../domain/measurement';
@@ -124,7 +124,7 @@ export interface ReadModelRow {
 }
 
 /** The handoff's row, or undefined while the workflow has not written it yet. */
-export async function readHandoff(pool: Pool, handoffId: string): Promise<ReadModelRow | undefined> {
+export async function readHandoff(pool: Pool | PoolClient, handoffId: string): Promise<ReadModelRow | undefined> {
   const { rows } = await pool.query<{ state: HandoffState; owners: ReadModelOwners; revision: string }>(
     'SELECT state, owners, revision FROM handoffs WHERE handoff_id = $1 AND state IS NOT NULL',
     [handoffId],
@@ -137,7 +137,7 @@ export async function readHandoff(pool: Pool, handoffId: string): Promise<ReadMo
  * it in the same workflow task that answers the update, so it is usually there at once), or
  * undefined after `timeoutMs` (the caller then asks the workflow).
  */
-export async function readHandoffAtLeast(pool: Pool, handoffId: string, revision: number, timeoutMs = 3_000): Promise<ReadModelRow | undefined> {
+export async function readHandoffAtLeast(pool: Pool | PoolClient, handoffId: string, revision: number, timeoutMs = 3_000): Promise<ReadModelRow | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (let wait = 2; ; wait = Math.min(wait * 2, 25)) {
     const row = await readHandoff(pool, handoffId);

@@ -82,9 +82,15 @@ describe('with the worker stopped', () => {
     await h.stopWorker();
   });
 
-  test('reading a handoff answers 503 with Retry-After within the query deadline, not after ~30 s', async () => {
-    const started = Date.now();
+  test('reading a handoff still answers from the read model, with no worker at all', async () => {
     const res = await h.request('GET', `/handoffs/${live.handoffId}`, { token: h.tokens.admin });
+    expect(res.status).toBe(200);
+    expect(res.body.stage).toBe('in_review');
+  });
+
+  test('asking the workflow itself (?fresh=true, ops) answers 503 with Retry-After within the query deadline, not after ~30 s', async () => {
+    const started = Date.now();
+    const res = await h.request('GET', `/handoffs/${live.handoffId}?fresh=true`, { token: h.tokens.admin });
     const ms = Date.now() - started;
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);

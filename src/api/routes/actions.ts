@@ -1,3 +1,4 @@
+import type { Pool, PoolClient } from 'pg';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { HandoffAck, HandoffState } from '../../domain/review';
 import {
@@ -36,11 +37,13 @@ export async function runUpdate<Arg>(
   handoffId: string,
   update: UpdateDefinition<unknown, [Arg]>,
   arg: Arg & { requestId: string },
+  /** A caller that already holds a connection (evidence, under its lock) reads the read model on it. */
+  reader: Pool | PoolClient = deps.pool,
 ): Promise<HandoffState> {
   const ack = await callWorkflow(deps.client, handoffId, 'update', (handle) => handle.executeUpdate(update, { args: [arg], updateId: arg.requestId }));
   const revision = (ack as Partial<HandoffAck> & { revision?: unknown } | undefined)?.revision;
   if (typeof revision === 'number') {
-    const row = await readHandoffAtLeast(deps.pool, handoffId, revision, READ_YOUR_WRITE_MS);
+    const row = await readHandoffAtLeast(reader, handoffId, revision, READ_YOUR_WRITE_MS);
     if (row) return row.state;
   }
   return callWorkflow(deps.client, handoffId, 'query', (handle) => handle.query(stateQuery));

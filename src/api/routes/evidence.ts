@@ -48,7 +48,7 @@ export async function changeBundle(
   handoffId: string,
   /** The new bundle; undefined when there is nothing to change (a retry that already landed). */
   build: (current: IntakeBundle) => IntakeBundle | undefined,
-  send: (bundleHash: string, previousHash: string) => Promise<HandoffState>,
+  send: (bundleHash: string, previousHash: string, client: PoolClient) => Promise<HandoffState>,
 ): Promise<HandoffState> {
   return inTurn(handoffId, async () => {
     let client: PoolClient;
@@ -70,7 +70,7 @@ export async function changeBundle(
           await client.query("SET LOCAL lock_timeout = '10s'");
           await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`bundle:${handoffId}`]);
           const head = (await queryState(deps.client, handoffId)).bundleHash;
-          const state = head === base ? await send(bundleHash, base) : undefined;
+          const state = head === base ? await send(bundleHash, base, client) : undefined;
           await client.query('COMMIT');
           if (state) return state;
         } catch (err) {
@@ -135,7 +135,7 @@ export const addEvidence = defineRoute({
           ...(body.systemOfRecord ? { systemOfRecord: body.systemOfRecord } : {}),
         });
       },
-      (bundleHash) => runUpdate(deps, params.id, addEvidenceUpdate, { requestId, actor, bundleHash, documentIds, kickoffTarget: body.kickoffTarget }),
+      (bundleHash, _base, client) => runUpdate(deps, params.id, addEvidenceUpdate, { requestId, actor, bundleHash, documentIds, kickoffTarget: body.kickoffTarget }, client),
     );
     res.json(present(deps.config, state));
   },
@@ -173,7 +173,7 @@ export const requestChanges = defineRoute({
         };
         return validBundle({ ...bundle, documents: [...bundle.documents, ...redactDocuments(bundle, [comment])] });
       },
-      (bundleHash) => runUpdate(deps, params.id, requestChangesUpdate, { ...body, requestId, actor, bundleHash }),
+      (bundleHash, _base, client) => runUpdate(deps, params.id, requestChangesUpdate, { ...body, requestId, actor, bundleHash }, client),
     );
     res.json(present(deps.config, state));
   },

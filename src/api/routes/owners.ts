@@ -48,11 +48,11 @@ export const changeOwners = defineRoute({
         }
         return { ...bundle, owners: { ...bundle.owners, ...body.owners } };
       },
-      async (bundleHash) => {
+      async (bundleHash, _base, client) => {
         // The bundle first (gates and access read owners from it; waiting gates run again), then the
         // audited change in the workflow. A retry repeats neither: both update ids derive from the request id.
-        await runUpdate(deps, params.id, addEvidenceUpdate, { requestId: `${requestId}:owners-bundle`, actor, bundleHash, documentIds: [] });
-        return runUpdate(deps, params.id, changeOwnersUpdate, change);
+        await runUpdate(deps, params.id, addEvidenceUpdate, { requestId: `${requestId}:owners-bundle`, actor, bundleHash, documentIds: [] }, client);
+        return runUpdate(deps, params.id, changeOwnersUpdate, change, client);
       },
     );
     res.json(present(deps.config, state));

@@ -54,8 +54,8 @@ export const confirmSecretsRotated = defineRoute({
         }
         throw conflict('no redacted credential of this handoff waits for a rotation confirmation');
       },
-      async (bundleHash) =>
-        alreadyDone ? queryState(deps.client, params.id) : runUpdate(deps, params.id, addEvidenceUpdate, { requestId, actor, bundleHash, documentIds: [] }),
+      async (bundleHash, _base, client) =>
+        alreadyDone ? queryState(deps.client, params.id) : runUpdate(deps, params.id, addEvidenceUpdate, { requestId, actor, bundleHash, documentIds: [] }, client),
     );
     res.json(present(deps.config, state));
   },
