@@ -16,7 +16,7 @@ import { bundleWith } from './start-handoff';
 
 const actor = (id: string): Actor => ({ id, roles: ['reviewer', 'implementation', 'sales'] });
 const settle = (promises: Array<Promise<unknown>>) => Promise.allSettled(promises);
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function state(h: Harness, handoffId: string): Promise<HandoffState> {
   return h.client.workflow.getHandle(handoffId).query(stateQuery);
@@ -77,8 +77,12 @@ async function signRound(h: Harness, handoffId: string, s: HandoffState): Promis
 }
 
 /** Drives one handoff to completion, acting on whatever stage it is in. */
-export async function drive(h: Harness, handoffId: string, index: number, timeoutMs = 180_000, reviewDelayMs = 0): Promise<HandoffState> {
-  let delayed = reviewDelayMs === 0;
+export async function drive(
+  h: Harness, handoffId: string, index: number, timeoutMs = 180_000,
+  /** A slow reviewer: runs before the first review round (a pause, or waiting for a reminder). */
+  beforeFirstReview?: () => Promise<unknown>,
+): Promise<HandoffState> {
+  let delayed = beforeFirstReview === undefined;
   const deadline = Date.now() + timeoutMs;
   let changesAsked = index % 4 !== 0;
   let acted = '';
@@ -98,7 +102,7 @@ export async function drive(h: Harness, handoffId: string, index: number, timeou
         // A slow reviewer: the item's reminder and escalation fall due before the decision.
         if (!delayed) {
           delayed = true;
-          await pause(reviewDelayMs);
+          await beforeFirstReview!();
         }
         await reviewRound(h, handoffId, s, !changesAsked);
         changesAsked = true;

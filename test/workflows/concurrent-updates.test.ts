@@ -27,7 +27,7 @@ test(`${HANDOFFS} handoffs with concurrent updates, firing reminders and a worke
 
   // Restart the worker while rounds are under way: its cache goes, and every handoff replays.
   // Every other reviewer is slow, so reminders and escalations fall due while updates arrive.
-  const driving = ids.map((id, i) => drive(h, id, i, 180_000, i % 2 === 0 ? 2_500 : 0));
+  const driving = ids.map((id, i) => drive(h, id, i, 180_000, i % 2 === 0 ? () => pause(2_500) : undefined));
   await pause(4_000);
   await h.stopWorker();
   await h.startWorker();
