@@ -437,9 +437,9 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   }
 
   /**
-   * condition(ready, timeoutMs), except that audit rows queued by update handlers are written while
-   * waiting. One timer for the whole wait, as condition() itself would start, so a decision costs
-   * its audit marker and nothing more in history.
+   * condition(ready, timeoutMs), except that what update handlers changed is written while waiting
+   * (queued audit rows, and under the progress patch the read model). One timer for the whole wait, as
+   * condition() itself would start, so a decision adds its write and nothing more to history.
    */
   async function conditionWritingAudit(ready: () => boolean, timeoutMs?: number): Promise<boolean> {
     const wake = () => ready() || auditQueue.length > 0 || dirty();
@@ -468,7 +468,10 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     });
   }
 
-  /** Writes queued audit rows one at a time, in the order the updates were handled. */
+  /**
+   * Under the progress patch: schedules one progress write if anything changed. Before it: writes
+   * queued audit rows one at a time, in the order the updates were handled.
+   */
   async function flushAudit(): Promise<void> {
     if (writesProgress) {
       if (dirty() || auditQueue.length > 0) writeProgress();
@@ -614,8 +617,9 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   function writeProgress(): void {
     if ((state.revision ?? 0) === writtenRevision) state.revision = (state.revision ?? 0) + 1;
     writtenRevision = state.revision!;
+    // No copy of the state needed: activity arguments are serialized when the command is made.
     const progress = {
-      handoffId: state.handoffId, revision: state.revision!, state: structuredCloneState(), dealId: state.dealId,
+      handoffId: state.handoffId, revision: state.revision!, state, dealId: state.dealId,
       customerName: state.customerName, kickoffTarget: state.kickoffTarget ?? input.kickoffTarget,
       owners: { handoffOwner: owners.handoffOwner?.id, sales: owners.sales?.id, implementation: owners.implementation?.id, escalation: owners.escalation?.id },
       pending: pendingItems(state, owners),
@@ -627,10 +631,6 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     // Marked handled now (an unhandled rejection would fail the workflow task); settle() awaits it.
     write.catch(() => undefined);
     writes.push(write);
-  }
-
-  function structuredCloneState(): HandoffState {
-    return JSON.parse(JSON.stringify(state)) as HandoffState;
   }
 
   // ---- the process ----
