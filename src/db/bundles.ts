@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 import { canonicalJson } from '../domain/canonical-json';
+import { documentsWithCrm } from '../domain/crm-document';
 import { IntakeBundle, type EvidenceDocument } from '../domain/intake';
 
 // Bundles are stored content-addressed: document texts once by sha256, the rest as jsonb with the
@@ -55,4 +56,12 @@ export async function loadBundle(pool: Pool | PoolClient, bundleHash: string): P
     return { ...doc, text };
   });
   return IntakeBundle.parse({ ...stored, documents });
+}
+
+/**
+ * The documents a handoff's bundle holds, as stored (redacted), plus the virtual "crm" document
+ * packets cite CRM facts from: what a reader opens to check a citation in context.
+ */
+export async function loadBundleDocuments(pool: Pool | PoolClient, bundleHash: string): Promise<EvidenceDocument[]> {
+  return documentsWithCrm(await loadBundle(pool, bundleHash));
 }

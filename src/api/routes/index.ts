@@ -2,6 +2,7 @@ import type { ApiRoute } from '../route-table';
 import { openApiRoute } from '../openapi';
 import { prometheusMetrics } from '../prometheus';
 import { answerQuestion, cancelHandoff, decideReviewItem, milestoneStatus, returnForContext, signoff } from './actions';
+import { getDocument, listDocuments } from './documents';
 import { addEvidence, requestChanges } from './evidence';
 import { createHandoff, getHandoff, getHistory, getPacket, listHandoffs } from './handoffs';
 import { healthz, readyz } from './health';
@@ -21,6 +22,8 @@ export const apiRoutes: ApiRoute[] = [
   getPacket,
   getHistory,
   getKickoff,
+  listDocuments,
+  getDocument,
   addEvidence,
   confirmSecretsRotated,
   changeOwners,
