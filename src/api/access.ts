@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
+import { bundleOwners } from '../db/bundles';
 import { readHandoff, type ReadModelOwners } from '../db/read-model';
 import type { Owners } from '../domain/intake';
 import type { Actor, HandoffState } from '../domain/review';
@@ -26,12 +27,6 @@ export async function queryState(client: Client, handoffId: string): Promise<Han
   return callWorkflow(client, handoffId, 'query', (handle) => handle.query(stateQuery));
 }
 
-/** Only the owners of a stored bundle, without its document texts. */
-async function ownersOf(pool: Pool, bundleHash: string): Promise<Owners> {
-  const { rows } = await pool.query<{ owners: Owners | null }>("SELECT body->'owners' AS owners FROM intake_bundles WHERE bundle_hash = $1", [bundleHash]);
-  return rows[0]?.owners ?? {};
-}
-
 const ownerIds = (owners: Owners): ReadModelOwners => ({
   handoffOwner: owners.handoffOwner?.id,
   sales: owners.sales?.id,
@@ -42,7 +37,7 @@ const ownerIds = (owners: Owners): ReadModelOwners => ({
 /** The handoff as the workflow answers it now, owners from its current bundle: for ops and for the fallback. */
 export async function loadFreshContext(client: Client, pool: Pool, handoffId: string): Promise<HandoffContext> {
   const state = await queryState(client, handoffId);
-  return { handoffId, state, owners: ownerIds(await ownersOf(pool, state.bundleHash)), bundleHash: state.bundleHash };
+  return { handoffId, state, owners: ownerIds(await bundleOwners(pool, state.bundleHash)), bundleHash: state.bundleHash };
 }
 
 /**

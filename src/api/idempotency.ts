@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { claimIdempotencyKey, pruneIdempotencyKeys, readIdempotentAnswer, releaseIdempotencyKey, storeIdempotentAnswer } from '../db/idempotency-keys';
 import { storableJson } from '../db/safe-text';
 import { canonicalJson } from '../domain/canonical-json';
 import { badRequest, conflict, HttpProblem, unprocessable, zodIssues } from './problem';
@@ -17,14 +18,6 @@ const ABANDONED_AFTER = '5 minutes';
 export const KEEP_KEYS_FOR = '24 hours';
 const PRUNE_EVERY_MS = 60_000;
 
-interface StoredAnswer {
-  request_hash: string;
-  status: number | null;
-  content_type: string | null;
-  location: string | null;
-  body: unknown;
-}
-
 /** Recursive: app.ts runs bodyGuard first, so the body is at most MAX_BODY_DEPTH deep here. */
 const requestHash = (method: string, path: string, body: unknown) =>
   createHash('sha256').update(canonicalJson({ method, path, body: body ?? null })).digest('hex');
@@ -35,9 +28,7 @@ export function idempotency(pool: Pool, logger: Logger): RequestHandler {
   const pruneOldKeys = () => {
     if (Date.now() - lastPrune < PRUNE_EVERY_MS) return;
     lastPrune = Date.now();
-    pool
-      .query(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '${KEEP_KEYS_FOR}'`)
-      .catch((err) => logger.warn({ err }, 'pruning idempotency keys failed'));
+    pruneIdempotencyKeys(pool, KEEP_KEYS_FOR).catch((err) => logger.warn({ err }, 'pruning idempotency keys failed'));
   };
   return async (req, res, next) => {
     const header = req.get('idempotency-key');
@@ -49,29 +40,18 @@ export function idempotency(pool: Pool, logger: Logger): RequestHandler {
     const principal = req.actor.id;
     const hash = requestHash(req.method, req.path, req.body);
 
-    const claimed = await pool.query(
-      `INSERT INTO idempotency_keys (principal_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (principal_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, method = EXCLUDED.method,
-         path = EXCLUDED.path, created_at = now()
-         WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < now() - interval '${ABANDONED_AFTER}'
-       RETURNING key`,
-      [principal, key, req.method, req.path, hash],
-    );
-    if (claimed.rowCount === 0) {
-      const { rows } = await pool.query<StoredAnswer>(
-        'SELECT request_hash, status, content_type, location, body FROM idempotency_keys WHERE principal_id = $1 AND key = $2',
-        [principal, key],
-      );
-      const first = rows[0];
+    const claimed = await claimIdempotencyKey(pool, { principalId: principal, key, method: req.method, path: req.path, requestHash: hash }, ABANDONED_AFTER);
+    if (!claimed) {
+      const first = await readIdempotentAnswer(pool, principal, key);
       if (!first) throw new HttpProblem(409, 'Conflict', 'the Idempotency-Key was released while this request arrived; retry');
-      if (first.request_hash !== hash) throw unprocessable('this Idempotency-Key was used with a different request');
+      if (first.requestHash !== hash) throw unprocessable('this Idempotency-Key was used with a different request');
       if (first.status === null) {
         res.set('retry-after', '1');
         throw conflict('a request with this Idempotency-Key is still in flight');
       }
       res.status(first.status).set('idempotent-replayed', 'true');
       if (first.location) res.location(first.location);
-      res.type(first.content_type ?? 'application/json').send(JSON.stringify(first.body));
+      res.type(first.contentType ?? 'application/json').send(JSON.stringify(first.body));
       return;
     }
 
@@ -81,13 +61,14 @@ export function idempotency(pool: Pool, logger: Logger): RequestHandler {
       const status = res.statusCode;
       const saved =
         status >= 500
-          ? pool.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND status IS NULL', [principal, key])
-          : pool.query(
-              `UPDATE idempotency_keys SET status = $3, content_type = $4, location = $5, body = $6, completed_at = now()
-                WHERE principal_id = $1 AND key = $2`,
+          ? releaseIdempotencyKey(pool, principal, key)
+          : storeIdempotentAnswer(pool, principal, key, {
+              status,
+              contentType: String(res.get('content-type') ?? 'application/json').split(';')[0],
+              location: res.get('location') ?? null,
               // jsonb refuses NUL and lone surrogates: a stored copy with U+FFFD beats a key stuck in flight.
-              [principal, key, status, String(res.get('content-type') ?? 'application/json').split(';')[0], res.get('location') ?? null, JSON.stringify(storableJson(body ?? null))],
-            );
+              bodyJson: JSON.stringify(storableJson(body ?? null)),
+            });
       saved
         .catch((err) => logger.error({ err, reqId: req.id }, 'could not store the idempotent answer'))
         .finally(() => json(body));

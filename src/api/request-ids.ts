@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { canonicalJson } from '../domain/canonical-json';
+import { claimRequestIdRow } from '../db/request-ids';
 import type { Actor } from '../domain/review';
 import { HttpProblem, unavailable } from './problem';
 import type { ApiDeps } from './route-table';
@@ -21,12 +22,6 @@ export interface ClaimedRequestId {
 const requestHash = (method: string, path: string, body: unknown) =>
   createHash('sha256').update(canonicalJson({ method, path, body: body ?? null })).digest('hex');
 
-interface FirstUse {
-  method: string;
-  path: string;
-  request_hash: string;
-}
-
 /**
  * The request id of an action, claimed for this request. Called by a route's handler, after the
  * access checks and with the parsed body, so a refused or malformed request is answered as such.
@@ -38,15 +33,10 @@ export async function claimRequestId(deps: ApiDeps, req: Request, actor: Actor, 
   const requestId = `${actor.id}:${given}`;
   const hash = requestHash(req.method, req.path, body);
   try {
-    const claimed = await deps.pool.query(
-      `INSERT INTO request_ids (principal_id, request_id, method, path, request_hash) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (principal_id, request_id) DO NOTHING`,
-      [actor.id, given, req.method, req.path, hash],
-    );
-    if (claimed.rowCount === 1) return { requestId, repeated: false };
-    const { rows } = await deps.pool.query<FirstUse>('SELECT method, path, request_hash FROM request_ids WHERE principal_id = $1 AND request_id = $2', [actor.id, given]);
-    const first = rows[0];
-    if (first && first.method === req.method && first.path === req.path && first.request_hash === hash) return { requestId, repeated: true };
+    const claim = await claimRequestIdRow(deps.pool, actor.id, given, { method: req.method, path: req.path, requestHash: hash });
+    if (claim.claimed) return { requestId, repeated: false };
+    const { first } = claim;
+    if (first && first.method === req.method && first.path === req.path && first.requestHash === hash) return { requestId, repeated: true };
     const usedFor = first ? `${first.method} ${first.path}` : 'another request';
     const detail =
       first && first.path === req.path

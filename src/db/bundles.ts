@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 import { canonicalJson } from '../domain/canonical-json';
 import { documentsWithCrm } from '../domain/crm-document';
-import { IntakeBundle, type EvidenceDocument } from '../domain/intake';
+import { IntakeBundle, type EvidenceDocument, type Owners } from '../domain/intake';
 
 // Bundles are stored content-addressed: document texts once by sha256, the rest as jsonb with the
 // texts replaced by their hashes. The workflow only ever carries the bundle hash.
@@ -39,6 +39,12 @@ export async function storeBundle(db: Pool | PoolClient, bundle: IntakeBundle): 
     if (client !== db) (client as PoolClient).release();
   }
   return bundleHash;
+}
+
+/** Only the owners of a stored bundle, without its document texts ({} for an unknown hash). */
+export async function bundleOwners(pool: Pool | PoolClient, bundleHash: string): Promise<Owners> {
+  const { rows } = await pool.query<{ owners: Owners | null }>("SELECT body->'owners' AS owners FROM intake_bundles WHERE bundle_hash = $1", [bundleHash]);
+  return rows[0]?.owners ?? {};
 }
 
 export class BundleNotFound extends Error {}

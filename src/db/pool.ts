@@ -15,3 +15,8 @@ export function createPool(databaseUrl: string): Pool {
   pool.on('error', (err) => console.error(`postgres: idle connection lost: ${err.message}`));
   return pool;
 }
+
+/** One round trip to Postgres: readiness checks. */
+export async function ping(pool: Pool): Promise<void> {
+  await pool.query('SELECT 1');
+}

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { loadBundle, storeBundle } from '../../db/bundles';
+import { connect, inLockedTransaction, LockTimedOut, release } from '../../db/transactions';
 import { IntakeBundle, type EvidenceDocument } from '../../domain/intake';
 import { redactBundle } from '../../domain/redact';
 import type { HandoffState } from '../../domain/review';
@@ -31,8 +32,6 @@ function inTurn<T>(handoffId: string, work: () => Promise<T>): Promise<T> {
 
 /** Rounds of "another API instance changed the bundle first, build again" before giving up. */
 const MAX_ROUNDS = 10;
-/** Postgres' answers for a lock wait that ran out (lock_timeout) and a cancelled statement. */
-const LOCK_TIMED_OUT = new Set(['55P03', '57014']);
 
 /**
  * Changes one handoff's bundle and tells its workflow, all on ONE pooled connection (a holder that
@@ -53,11 +52,10 @@ export async function changeBundle(
   return inTurn(handoffId, async () => {
     let client: PoolClient;
     try {
-      client = await deps.pool.connect();
+      client = await connect(deps.pool);
     } catch (err) {
       throw unavailable(`the database did not give a connection in time (${(err as Error).message}); retry`);
     }
-    let broken: Error | undefined;
     try {
       for (let round = 1; round <= MAX_ROUNDS; round++) {
         const current = await queryState(deps.client, handoffId);
@@ -65,24 +63,21 @@ export async function changeBundle(
         const next = build(await loadBundle(client, base));
         if (!next) return current;
         const bundleHash = await storeBundle(client, next);
-        await client.query('BEGIN');
         try {
-          await client.query("SET LOCAL lock_timeout = '10s'");
-          await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`bundle:${handoffId}`]);
-          const head = (await queryState(deps.client, handoffId)).bundleHash;
-          const state = head === base ? await send(bundleHash, base, client) : undefined;
-          await client.query('COMMIT');
+          const state = await inLockedTransaction(client, `bundle:${handoffId}`, async () => {
+            const head = (await queryState(deps.client, handoffId)).bundleHash;
+            return head === base ? send(bundleHash, base, client) : undefined;
+          });
           if (state) return state;
         } catch (err) {
-          await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
-          if (LOCK_TIMED_OUT.has((err as { code?: string }).code ?? '')) throw unavailable(`evidence of handoff ${handoffId} is being changed elsewhere; retry`);
+          if (err instanceof LockTimedOut) throw unavailable(`evidence of handoff ${handoffId} is being changed elsewhere; retry`);
           throw err;
         }
       }
       throw conflict(`the evidence of handoff ${handoffId} kept changing while this request was built; retry`);
     } finally {
       // A connection whose transaction could not be rolled back is closed, never handed on holding a lock.
-      client.release(broken);
+      release(client);
     }
   });
 }

@@ -4,7 +4,9 @@ import type { PoolClient } from 'pg';
 import { z } from 'zod';
 import { storeBundle } from '../../db/bundles';
 import { listHandoffs as listHandoffRows, type ListRow } from '../../db/handoff-list';
+import { latestRun, recordRun, runOwnerIds, type RunRow } from '../../db/handoff-runs';
 import { loadPacket } from '../../db/packets';
+import { connect, inLockedTransaction, LockTimedOut, release } from '../../db/transactions';
 import { handoffIdForRun, type IntakeBundle } from '../../domain/intake';
 import type { Actor } from '../../domain/review';
 import { renderPacketMarkdown } from '../../domain/packet-render';
@@ -32,17 +34,11 @@ import { present, uiLink } from '../present';
 // Starting, listing and reading handoffs. Reads of one handoff and the list come from the read model
 // the workflow keeps current (src/db/read-model.ts) and Postgres (packets); no workflow query.
 
-interface RunRow {
-  handoff_id: string;
-  run: number;
-  bundle_hash: string | null;
-}
-
 /** A start's answer, or the problem to answer once the decision is committed. */
 type StartOutcome = { handoffId: string; created: boolean; restartOf?: string } | { problem: HttpProblem };
 
 /** The run's workflow status: RUNNING, a closed status, or GONE once Temporal no longer keeps it. */
-async function runStatus(deps: ApiDeps, handoffId: string): Promise<string> {
+async function runStatus(deps: StartDeps, handoffId: string): Promise<string> {
   try {
     return (await callWorkflow(deps.client, handoffId, 'query', (handle) => handle.describe())).status.name;
   } catch (err) {
@@ -54,17 +50,10 @@ async function runStatus(deps: ApiDeps, handoffId: string): Promise<string> {
 /** Ops, an admin, or the finished run's handoff or sales owner (as its projection last showed them, else its first bundle). */
 async function mayRestart(db: PoolClient, actor: Actor, previous: RunRow): Promise<boolean> {
   if (hasRole(actor, ['ops'])) return true;
-  const projected = await db.query<{ ids: Array<string | null> }>('SELECT ARRAY[handoff_owner, sales_owner] AS ids FROM handoffs WHERE handoff_id = $1', [previous.handoff_id]);
-  const started = projected.rows[0]
-    ? projected
-    : await db.query<{ ids: Array<string | null> }>(
-        "SELECT ARRAY[body->'owners'->'handoffOwner'->>'id', body->'owners'->'sales'->>'id'] AS ids FROM intake_bundles WHERE bundle_hash = $1",
-        [previous.bundle_hash],
-      );
-  return started.rows[0]?.ids.includes(actor.id) ?? false;
+  return (await runOwnerIds(db, previous)).includes(actor.id);
 }
 
-function startWorkflow(deps: ApiDeps, handoffId: string, bundle: IntakeBundle, bundleHash: string) {
+function startWorkflow(deps: StartDeps, handoffId: string, bundle: IntakeBundle, bundleHash: string) {
   const { config } = deps;
   const input: HandoffInput = {
     handoffId,
@@ -101,10 +90,10 @@ function startWorkflow(deps: ApiDeps, handoffId: string, bundle: IntakeBundle, b
  * answers itself (200); a finished one needs an authorized restart, which starts the next run
  * under a new id. The run is recorded before its workflow starts, in the same transaction.
  */
-async function decideStart(deps: ApiDeps, db: PoolClient, actor: Actor, bundle: IntakeBundle, bundleHash: string, restart: boolean): Promise<StartOutcome> {
+async function decideStart(deps: StartDeps, db: PoolClient, actor: Actor, bundle: IntakeBundle, bundleHash: string, restart: boolean): Promise<StartOutcome> {
   const { dealId } = bundle;
   for (let round = 0; round < 3; round++) {
-    const latest = (await db.query<RunRow>('SELECT handoff_id, run, bundle_hash FROM handoff_runs WHERE deal_id = $1 ORDER BY run DESC LIMIT 1', [dealId])).rows[0];
+    const latest = await latestRun(db, dealId);
     let run = 1;
     let restartOf: string | undefined;
     if (latest) {
@@ -126,9 +115,7 @@ async function decideStart(deps: ApiDeps, db: PoolClient, actor: Actor, bundle: 
       restartOf = latest.handoff_id;
     }
     const handoffId = handoffIdForRun(dealId, run);
-    await db.query('INSERT INTO handoff_runs (handoff_id, deal_id, run, bundle_hash, started_by, restart_of) VALUES ($1, $2, $3, $4, $5, $6)', [
-      handoffId, dealId, run, bundleHash, actor.id, restartOf ?? null,
-    ]);
+    await recordRun(db, { handoffId, dealId, run, bundleHash, startedBy: actor.id, restartOf });
     try {
       await startWorkflow(deps, handoffId, bundle, bundleHash);
       return { handoffId, created: true, restartOf };
@@ -162,32 +149,7 @@ export const createHandoff = defineRoute({
   errors: [409, 503],
   async handler({ deps, actor, body, res, req }) {
     const { restart, ...intake } = body;
-    const { bundle } = redactBundle(intake);
-    const bundleHash = await storeBundle(deps.pool, bundle);
-    let db: PoolClient;
-    try {
-      db = await deps.pool.connect();
-    } catch (err) {
-      throw unavailable(`the database did not give a connection in time (${(err as Error).message}); retry`);
-    }
-    let outcome: StartOutcome;
-    let broken: Error | undefined;
-    try {
-      await db.query('BEGIN');
-      await db.query("SET LOCAL lock_timeout = '10s'");
-      // One decision per deal at a time, across API instances, held until the run is recorded and started.
-      await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`deal:${bundle.dealId}`]);
-      outcome = await decideStart(deps, db, actor, bundle, bundleHash, restart === true);
-      await db.query('COMMIT');
-    } catch (err) {
-      await db.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
-      if (['55P03', '57014'].includes((err as { code?: string }).code ?? '')) throw unavailable(`deal ${bundle.dealId} is being started elsewhere; retry`);
-      throw err;
-    } finally {
-      db.release(broken);
-    }
-    if ('problem' in outcome) throw outcome.problem;
-    const { handoffId, created, restartOf } = outcome;
+    const { handoffId, created, restartOf } = await startHandoff(deps, actor, intake, restart === true);
     req.handoffId = handoffId;
     res
       .status(created ? 201 : 200)
@@ -195,6 +157,37 @@ export const createHandoff = defineRoute({
       .json({ handoffId, created, ...(restartOf ? { restartOf } : {}), links: { temporalUi: uiLink(deps.config, handoffId) } });
   },
 });
+
+/** What starting a handoff needs: the API routes and the intake activities (webhooks, HubSpot) share it. */
+export type StartDeps = Pick<ApiDeps, 'client' | 'pool' | 'config'>;
+
+/**
+ * Starts a deal's handoff (or answers its running one), idempotent by deal id: the one start path of
+ * POST /handoffs, the signed webhooks and the HubSpot intake. Redacts and stores the bundle first;
+ * throws HttpProblem (409 finished, 403 restart refused, 503 busy) for the caller to answer or map.
+ */
+export async function startHandoff(deps: StartDeps, actor: Actor, intake: IntakeBundle, restart = false): Promise<{ handoffId: string; created: boolean; restartOf?: string }> {
+  const { bundle } = redactBundle(intake);
+  const bundleHash = await storeBundle(deps.pool, bundle);
+  let db: PoolClient;
+  try {
+    db = await connect(deps.pool);
+  } catch (err) {
+    throw unavailable(`the database did not give a connection in time (${(err as Error).message}); retry`);
+  }
+  let outcome: StartOutcome;
+  try {
+    // One decision per deal at a time, across API instances, held until the run is recorded and started.
+    outcome = await inLockedTransaction(db, `deal:${bundle.dealId}`, () => decideStart(deps, db, actor, bundle, bundleHash, restart));
+  } catch (err) {
+    if (err instanceof LockTimedOut) throw unavailable(`deal ${bundle.dealId} is being started elsewhere; retry`);
+    throw err;
+  } finally {
+    release(db);
+  }
+  if ('problem' in outcome) throw outcome.problem;
+  return outcome;
+}
 
 // The cursor is the last row's (created_at with microseconds, handoff_id): stable while rows change stage.
 const encodeCursor = (row: ListRow) => Buffer.from(JSON.stringify([row.cursor_at, row.handoff_id])).toString('base64url');
@@ -268,7 +261,8 @@ export const getHandoff = defineRoute({
   errors: [404],
   async handler({ deps, actor, params, query, loaded, res }) {
     if (query.fresh !== 'true') {
-      res.json(present(deps.config, loaded.state));
+      // Owners from the read model too: the web app shows each person only the actions they may take.
+      res.json({ ...present(deps.config, loaded.state), owners: loaded.owners });
       return;
     }
     if (!hasRole(actor, ['ops'])) throw forbidden('only ops and admins read a handoff fresh from its workflow');
@@ -309,12 +303,25 @@ const eventTypeName = (type: number | null | undefined): string => {
 const timeOf = (ts: temporal.api.history.v1.IHistoryEvent['eventTime']): string | null =>
   ts?.seconds == null ? null : new Date(Number(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
 
+/** `stage:<name>` for a search-attribute upsert that entered a stage: the web app's stage timeline reads it. */
+function stageOf(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
+  const data = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[searchAttributes.stage.name]?.data;
+  if (!data) return undefined;
+  try {
+    const stage: unknown = JSON.parse(Buffer.from(data).toString('utf8'));
+    return typeof stage === 'string' ? `stage:${stage}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A few words on what an event was about: the activity, update, signal or timer name. */
 function detailOf(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
   return (
     event.activityTaskScheduledEventAttributes?.activityType?.name ??
     event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ??
     event.workflowExecutionSignaledEventAttributes?.signalName ??
+    stageOf(event) ??
     event.timerStartedEventAttributes?.timerId ??
     event.workflowExecutionStartedEventAttributes?.workflowType?.name ??
     undefined

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { google, temporal } from '@temporalio/proto';
+import { ping } from '../../db/pool';
 import { defineRoute } from '../route-table';
 import { Health, Readiness } from '../schemas';
 import { RETRY_AFTER_S } from '../temporal-errors';
@@ -102,7 +103,7 @@ export const readyz = defineRoute({
     const { client, config } = deps;
     const [temporal, postgres] = await Promise.all([
       check(() => client.withDeadline(Date.now() + READY_TIMEOUT_MS, () => client.workflowService.getSystemInfo({}))),
-      check(() => deps.pool.query('SELECT 1')),
+      check(() => ping(deps.pool)),
     ]);
     // Asking about pollers only makes sense when Temporal answers at all.
     const worker = temporal.ok

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readKickoffRelease } from '../../db/kickoff-releases';
 import { requireViewer, viewers } from '../access';
 import { notFound } from '../problem';
 import { defineRoute } from '../route-table';
@@ -19,16 +20,6 @@ export const KickoffRelease = z
   })
   .meta({ id: 'KickoffRelease', description: 'The released kickoff agenda and customer email' });
 
-interface ReleaseRow {
-  packet_version: number;
-  packet_hash: string;
-  system: string | null;
-  record_id: string | null;
-  agenda: string[];
-  customer_email: string;
-  released_at: Date;
-}
-
 export const getKickoff = defineRoute({
   method: 'get',
   path: '/handoffs/:id/kickoff',
@@ -46,12 +37,7 @@ export const getKickoff = defineRoute({
     const { release, packet } = loaded.state;
     if (!release || !packet) throw notFound(`handoff ${params.id} has not released its kickoff yet`);
     // The release of this handoff's signed packet: version and hash, so no other run's row can answer.
-    const { rows } = await deps.pool.query<ReleaseRow>(
-      `SELECT packet_version, packet_hash, system, record_id, agenda, customer_email, released_at
-         FROM kickoff_releases WHERE handoff_id = $1 AND packet_version = $2 AND packet_hash = $3`,
-      [params.id, release.packetVersion, packet.hash],
-    );
-    const row = rows[0];
+    const row = await readKickoffRelease(deps.pool, params.id, release.packetVersion, packet.hash);
     if (!row) throw notFound(`handoff ${params.id} has no recorded kickoff release for packet version ${release.packetVersion}`);
     res.json(
       KickoffRelease.parse({
