@@ -3,6 +3,7 @@ import { createActivities } from './src/activities';
 import { loadConfig, requireDatabaseUrl, type Config } from './src/config';
 import { createPool, type Pool } from './src/db/pool';
 import { migrate } from './src/db/migrate';
+import { temporalConnectionOptions } from './src/temporal/connection';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   const databaseUrl = requireDatabaseUrl(config);
   await migrate(databaseUrl);
   const pool = createPool(databaseUrl);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // HANDOFF_WORKFLOW_BUNDLE: a bundle built ahead of time (tests, images) saves seconds of CPU per start.
   const prebuilt = process.env.HANDOFF_WORKFLOW_BUNDLE;
   const worker = await createWorker({ connection, pool, config, workflowBundle: prebuilt ? { codePath: prebuilt } : undefined });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ReviewerDirectory, RoutingTable } from './domain/routing-table';
+import { checkTemporalSecurity, temporalSecurityFields } from './temporal/connection';
 
 // One zod-validated view of the environment, shared by the worker, the API and the dev launcher.
 
@@ -20,6 +21,17 @@ const Env = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('handoff'),
+  /** Temporal Cloud or a secured cluster: TEMPORAL_API_KEY, or mTLS (TEMPORAL_TLS_CERT/KEY/CA/SERVER_NAME); src/temporal/connection.ts. */
+  ...temporalSecurityFields,
+  /** OTLP/HTTP collector (e.g. http://otel-collector:4318): traces from API requests through workflows to activities; unset = no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  /** service.name on the spans; default handoff-api / handoff-worker by process. */
+  OTEL_SERVICE_NAME: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  /** host:port where the worker serves the Temporal SDK's Prometheus metrics (e.g. 0.0.0.0:9464); unset = none. */
+  WORKER_METRICS_ADDRESS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:\[\]]+):\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9464').optional(),
+  ),
   /** Where ops open the Temporal Web UI; used for links in API answers. */
   TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
   DATABASE_URL: z.string().optional(),
@@ -49,8 +61,10 @@ const Env = z.object({
   READY_WORKER_SEEN_WITHIN_S: duration.default(70),
   /** Largest JSON body the API accepts. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
-});
+}).superRefine(checkTemporalSecurity);
 export type Config = z.infer<typeof Env>;
+/** Every variable the configuration reads (docker-compose.yml sets only these: test/deploy/compose.test.ts). */
+export const configVariables: readonly string[] = Object.keys(Env.shape);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Env.safeParse(env);

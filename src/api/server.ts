@@ -5,6 +5,7 @@ import pino from 'pino';
 import { loadConfig, requireDatabaseUrl, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool, type Pool } from '../db/pool';
+import { temporalConnectionOptions } from '../temporal/connection';
 import { createApp } from './app';
 
 export interface RunningApi {
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const databaseUrl = requireDatabaseUrl(config);
   await migrate(databaseUrl);
   const pool = createPool(databaseUrl);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const api = await startApi({ client, pool, config });
   const log = pino({ level: config.LOG_LEVEL });

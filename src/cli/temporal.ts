@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { loadConfig } from '../config';
 import { ensureTemporalCli } from '../dev/temporal-cli';
+import { temporalCliEnv } from '../temporal/connection';
 import type { CliIo } from './main';
 
 // `handoff temporal <args…>`: the Temporal CLI this project uses (TEMPORAL_CLI, PATH or .tools/bin),
@@ -39,7 +40,8 @@ export const temporalCommand = async (args: string[], io: CliIo, env: NodeJS.Pro
   const cli = ensureTemporalCli((msg) => io.stderr(`${msg}\n`));
   const child = spawn(cli, withConnectionFlags(args, { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE }), {
     stdio: 'inherit',
-    env,
+    // TLS and the API key reach the CLI through its own variables, never its arguments.
+    env: temporalCliEnv(config, env),
   });
   // Ctrl-C reaches the CLI too (same process group): let it finish and report its own exit code.
   const ignore = () => undefined;

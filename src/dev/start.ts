@@ -8,6 +8,7 @@ import { shellQuote } from '../cli/temporal';
 import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { temporalConnectionOptions } from '../temporal/connection';
 import { createToken, revokeDemoTokens } from '../db/tokens';
 import { demoPrincipals } from './demo-principals';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -127,7 +128,7 @@ async function startEverything(start: Start): Promise<{ banner: string; workerRu
   const { workerRun } = await start(
     'the worker',
     async () => {
-      const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+      const connection = await NativeConnection.connect(temporalConnectionOptions(config));
       try {
         const worker = await createWorker({ connection, pool, config });
         return { connection, worker, workerRun: worker.run() };
@@ -147,7 +148,7 @@ async function startEverything(start: Start): Promise<{ banner: string; workerRu
   const api = await start(
     'the API',
     async () => {
-      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+      const connection = await Connection.connect(temporalConnectionOptions(config));
       const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
       return { connection, server: await startApi({ client, pool, config }) };
     },
