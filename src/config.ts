@@ -17,6 +17,23 @@ const jsonOf = <T extends z.ZodType>(schema: T) =>
     }
   }).pipe(schema);
 
+/** `a=s1,b=s2` or a JSON object: a map of source name to secret. */
+function parseSecrets(text: string | undefined, ctx: z.RefinementCtx): Record<string, string> {
+  if (!text?.trim()) return {};
+  let entries: Array<[string, unknown]>;
+  try {
+    entries = text.trim().startsWith('{')
+      ? Object.entries(JSON.parse(text) as Record<string, unknown>)
+      : text.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()] as [string, string]);
+  } catch {
+    entries = [];
+  }
+  const bad = !entries.length || entries.some(([source, secret]) => !/^[A-Za-z0-9._-]{1,64}$/.test(source) || typeof secret !== 'string' || secret.length < 16);
+  // The message names no secret: configuration errors are printed.
+  if (bad) ctx.addIssue({ code: 'custom', message: 'expected source=secret,… or JSON {source: secret}; sources [A-Za-z0-9._-], secrets of 16+ characters' });
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
 const Env = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -61,6 +78,25 @@ const Env = z.object({
   READY_WORKER_SEEN_WITHIN_S: duration.default(70),
   /** Largest JSON body the API accepts. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
+  /** Signed intake webhook (POST /webhooks/intake): `source=secret,…` or JSON {source: secret}; unset refuses every call. */
+  INTAKE_WEBHOOK_SECRETS: z.string().optional().transform((text, ctx) => parseSecrets(text, ctx)),
+  /** HubSpot: API base URL (tests point it at a local fake), private app token, app client secret (webhook signatures). */
+  HUBSPOT_BASE_URL: z.string().url().default('https://api.hubapi.com'),
+  HUBSPOT_ACCESS_TOKEN: z.string().optional(),
+  HUBSPOT_CLIENT_SECRET: z.string().optional(),
+  /** The public URL HubSpot calls (signatures cover it); default: the URL as the request reached the API. */
+  HUBSPOT_WEBHOOK_URL: z.string().url().optional(),
+  /** Deal stage ids that mean closed-won (comma-separated). */
+  HUBSPOT_CLOSED_WON_STAGES: z.string().default('closedwon').transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean)),
+  /** Deal property set to `released v<version>` on kickoff release; empty: no property, the note only. */
+  HUBSPOT_WRITEBACK_PROPERTY: z.string().default('handoff_status'),
+  /** HubSpot owner id or email → principal id (JSON); unmapped owners become `hubspot-owner-<id>`. */
+  HUBSPOT_OWNER_PRINCIPALS: jsonOf(z.record(z.string(), z.string().min(1))).default({}),
+  /** Where write-back notes link to: the API's public URL. */
+  PUBLIC_API_URL: z.string().url().optional(),
+  /** Retry of HubSpot intake activities (seconds): first interval and ceiling; tests shorten them. */
+  HUBSPOT_RETRY_INITIAL_S: z.coerce.number().positive().default(2),
+  HUBSPOT_RETRY_MAX_S: z.coerce.number().positive().default(300),
 }).superRefine(checkTemporalSecurity);
 export type Config = z.infer<typeof Env>;
 /** Every variable the configuration reads (docker-compose.yml sets only these: test/deploy/compose.test.ts). */

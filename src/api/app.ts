@@ -67,13 +67,18 @@ export function createApp({ client, pool, config, logger = pino({ level: config.
     }),
   );
 
-  const json = express.json({ limit: config.MAX_BODY_BYTES, strict: false, type: ['application/json', 'application/*+json'] });
+  // The raw bytes are kept for routes whose caller signs the body (webhooks): a signature covers bytes, not parsed JSON.
+  const json = express.json({
+    limit: config.MAX_BODY_BYTES, strict: false, type: ['application/json', 'application/*+json'],
+    verify: (req, _res, buf) => { (req as express.Request).rawBody = buf; },
+  });
   const auth = authenticate(pool);
   const idem = idempotency(pool, logger);
   // Authenticate before reading a body: strangers cannot make the API parse megabytes. The guard
   // (depth, storable text) runs before idempotency hashes the body and before any schema reads it.
   const before = (route: ApiRoute): RequestHandler[] => [
-    ...(route.auth === 'public' ? [] : [auth]),
+    // Signed routes (webhooks) have no bearer token: the route checks the body's signature itself.
+    ...(route.auth === 'public' || route.auth === 'signature' ? [] : [auth]),
     ...(route.method === 'post' ? [jsonOnly, json, bodyGuard, idem] : []),
   ];
   app.use(buildRouter(apiRoutes, { client, pool, config, metrics }, before));

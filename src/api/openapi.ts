@@ -7,12 +7,12 @@ import { IdempotencyKey, Problem } from './schemas';
 
 const problemStatuses: Record<number, string> = {
   400: 'Malformed request: zod field paths in `errors`',
-  401: 'No valid bearer token',
+  401: 'No valid bearer token or session cookie',
   403: 'The caller may not do this',
   404: 'No such handoff (or not visible to the caller), item or question',
   409: 'Conflict: stale packet version, item already decided, handoff finished, or an Idempotency-Key still in flight',
   413: 'The body is larger than the API accepts',
-  415: 'The body is not JSON',
+  415: 'The body is not JSON (nor a form, for the sign-in form)',
   422: 'The Idempotency-Key was used before with a different request',
   503: 'Temporal or Postgres did not answer',
 };
@@ -49,12 +49,12 @@ function routeConfig(route: ApiRoute): RouteConfig {
     summary: route.summary,
     description: [route.description, `Who: ${route.who}.`].filter(Boolean).join('\n\n'),
     tags: [route.tag],
-    security: route.auth === 'public' ? [] : [{ bearer: [] }],
+    security: route.auth === 'public' ? [] : [{ bearer: [] }, { session: [] }],
     request: {
       ...(route.params ? { params: route.params } : {}),
       ...(route.query ? { query: route.query } : {}),
-      ...(route.method === 'post' ? { headers: z.object({ 'idempotency-key': IdempotencyKey.optional().describe('Replays the first answer to a retried POST') }) } : {}),
-      ...(route.body ? { body: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
+      ...(route.method === 'post' && route.bodyType !== 'form' ? { headers: z.object({ 'idempotency-key': IdempotencyKey.optional().describe('Replays the first answer to a retried POST') }) } : {}),
+      ...(route.body ? { body: { required: true, content: { [route.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json']: { schema: route.body } } } } : {}),
     },
     responses,
   };
@@ -67,6 +67,12 @@ export function buildOpenApiDocument(routes: ApiRoute[]) {
     scheme: 'bearer',
     description: 'A token from `handoff tokens create`; it names a principal with roles (ops, sales, implementation, reviewer, admin)',
   });
+  registry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'handoff_session',
+    description: 'The browser session of a sign-in link (GET /auth/login); every write with it also needs the x-csrf-token header of GET /auth/session',
+  });
   for (const route of routes) registry.registerPath(routeConfig(route));
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -75,7 +81,7 @@ export function buildOpenApiDocument(routes: ApiRoute[]) {
       version: '1.0.0',
       description: 'Carries a closed deal from sales into implementation: a durable Temporal workflow per handoff. Errors are RFC 9457 problem details.',
     },
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { session: [] }],
   });
 }
 

@@ -16,7 +16,7 @@ export class HttpProblem extends Error {
 }
 
 export const badRequest = (detail: string, extra: Record<string, unknown> = {}) => new HttpProblem(400, 'Bad Request', detail, extra);
-export const unauthorized = () => new HttpProblem(401, 'Unauthorized', 'a valid bearer token is required');
+export const unauthorized = () => new HttpProblem(401, 'Unauthorized', 'a valid bearer token or session cookie is required');
 export const notFound = (detail: string) => new HttpProblem(404, 'Not Found', detail);
 export const forbidden = (detail: string) => new HttpProblem(403, 'Forbidden', detail);
 export const conflict = (detail: string) => new HttpProblem(409, 'Conflict', detail);

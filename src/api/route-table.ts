@@ -48,6 +48,8 @@ type AnyObject = z.ZodType<Record<string, unknown>>;
 
 export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, X> {
   method: 'get' | 'post';
+  /** How a POST body comes: JSON (default), or an HTML form (application/x-www-form-urlencoded) for the no-script sign-in page. */
+  bodyType?: 'json' | 'form';
   /** Express syntax (`/handoffs/:id`); the document shows `{id}`. */
   path: string;
   operationId: string;

@@ -1,4 +1,5 @@
 import { draftCommand } from './draft';
+import { loginLinkCommand } from './login-link';
 import { temporalCommand } from './temporal';
 import { tokensCommand } from './tokens';
 
@@ -13,6 +14,7 @@ export interface CliIo {
 
 export const commands: Record<string, { summary: string; run: Command }> = {
   draft: { summary: 'draft <bundle.json> [--format json|md] [--now ISO]   draft a handoff packet offline', run: draftCommand },
+  'login-link': { summary: 'login-link --principal <id> [--ttl 15m] [--base-url URL]   a one-time sign-in link for the web app', run: loginLinkCommand },
   temporal: { summary: 'temporal <temporal CLI arguments>   the Temporal CLI, with --address/--namespace of TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE', run: temporalCommand },
   tokens: { summary: 'tokens create --principal <id> --role <role> [--role ...] [--name "..."] | revoke --principal <id>   manage API tokens', run: tokensCommand },
 };

@@ -7,6 +7,7 @@ import { addEvidence, requestChanges } from './evidence';
 import { createHandoff, getHandoff, getHistory, getPacket, listHandoffs } from './handoffs';
 import { healthz, readyz } from './health';
 import { inbox } from './inbox';
+import { getSession, login, loginPage, logout } from './session';
 import { getKickoff } from './kickoff';
 import { changeOwners } from './owners';
 import { confirmSecretsRotated } from './secrets';
@@ -16,6 +17,10 @@ import { measurementSummary } from './metrics';
 export const apiRoutes: ApiRoute[] = [
   healthz,
   readyz,
+  loginPage,
+  login,
+  getSession,
+  logout,
   createHandoff,
   listHandoffs,
   getHandoff,
