@@ -78,6 +78,20 @@ const Env = z.object({
   READY_WORKER_SEEN_WITHIN_S: duration.default(70),
   /** Largest JSON body the API accepts. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
+  /** Browser sessions end after this long unused (sliding) and in any case this long after sign-in. */
+  SESSION_IDLE_TIMEOUT_S: duration.default(8 * 3600),
+  SESSION_ABSOLUTE_TIMEOUT_S: duration.default(7 * 24 * 3600),
+  /** How long a sign-in link from `handoff login-link` (or `npm start`) stays usable, unless --ttl says. */
+  LOGIN_LINK_TTL_S: duration.default(15 * 60),
+  /** Mark the session cookie Secure always (it is anyway whenever the request came over HTTPS). */
+  SESSION_COOKIE_SECURE: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  /** Where the built web app is (default web/dist of the repository). */
+  WEB_DIST_DIR: z.string().optional(),
+  /** express "trust proxy" (true, a hop count, or addresses/subnets): behind a TLS proxy, X-Forwarded-Proto then says HTTPS. */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   /** Signed intake webhook (POST /webhooks/intake): `source=secret,…` or JSON {source: secret}; unset refuses every call. */
   INTAKE_WEBHOOK_SECRETS: z.string().optional().transform((text, ctx) => parseSecrets(text, ctx)),
   /** HubSpot: API base URL (tests point it at a local fake), private app token, app client secret (webhook signatures). */

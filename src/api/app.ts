@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
+import cookieParser from 'cookie-parser';
 import { authenticate } from './auth';
 import { bodyGuard } from './body-guard';
 import { idempotency } from './idempotency';
@@ -13,6 +14,7 @@ import { createMetricsRegistry, httpMetrics } from './prometheus';
 import { buildRouter, type ApiRoute } from './route-table';
 import { temporalProblems } from './temporal-errors';
 import { apiRoutes } from './routes';
+import { apiPrefixesOf, securityHeaders, webApp } from './web-app';
 
 export interface AppDeps {
   client: Client;
@@ -23,7 +25,14 @@ export interface AppDeps {
 
 /** POST bodies are JSON: anything else with a body is refused (415) rather than read as empty. */
 const jsonOnly: RequestHandler = (req, _res, next) => {
-  if (req.is(['application/json', 'application/*+json']) === false) return next(unsupportedMediaType('send the body as application/json'));
+  // `Content-Length: 0` without a type is no body (fetch sends it for a bodiless POST such as sign-out).
+  if (req.is(['application/json', 'application/*+json']) === false && req.get('content-length') !== '0') return next(unsupportedMediaType('send the body as application/json'));
+  next();
+};
+
+/** The sign-in form's body: a form, or nothing else. */
+const formOnly: RequestHandler = (req, _res, next) => {
+  if (req.is('application/x-www-form-urlencoded') === false) return next(unsupportedMediaType('send the body as application/x-www-form-urlencoded'));
   next();
 };
 
@@ -42,6 +51,10 @@ function wrongMethod(routes: ApiRoute[]): RequestHandler {
 export function createApp({ client, pool, config, logger = pino({ level: config.LOG_LEVEL }) }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Behind a TLS proxy, req.secure (and so the session cookie's Secure flag) follows X-Forwarded-Proto.
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.use(securityHeaders());
+  app.use(cookieParser());
   // Express would otherwise turn `?a[b]=c` into objects; the zod query schemas expect strings.
   app.set('query parser', 'simple');
   const metrics = createMetricsRegistry();
@@ -72,17 +85,20 @@ export function createApp({ client, pool, config, logger = pino({ level: config.
     limit: config.MAX_BODY_BYTES, strict: false, type: ['application/json', 'application/*+json'],
     verify: (req, _res, buf) => { (req as express.Request).rawBody = buf; },
   });
-  const auth = authenticate(pool);
+  const auth = authenticate(pool, config);
+  // The no-script sign-in page posts a form; nothing else takes one.
+  const form = express.urlencoded({ extended: false, limit: '4kb', type: 'application/x-www-form-urlencoded' });
   const idem = idempotency(pool, logger);
   // Authenticate before reading a body: strangers cannot make the API parse megabytes. The guard
   // (depth, storable text) runs before idempotency hashes the body and before any schema reads it.
   const before = (route: ApiRoute): RequestHandler[] => [
     // Signed routes (webhooks) have no bearer token: the route checks the body's signature itself.
     ...(route.auth === 'public' || route.auth === 'signature' ? [] : [auth]),
-    ...(route.method === 'post' ? [jsonOnly, json, bodyGuard, idem] : []),
+    ...(route.method === 'post' ? (route.bodyType === 'form' ? [formOnly, form] : [jsonOnly, json, bodyGuard, idem]) : []),
   ];
   app.use(buildRouter(apiRoutes, { client, pool, config, metrics }, before));
   app.use(wrongMethod(apiRoutes));
+  app.use(webApp({ distDir: config.WEB_DIST_DIR, apiPrefixes: apiPrefixesOf(apiRoutes) }));
   app.use((req, res) => sendProblem(res, 404, 'Not Found', `no route ${req.method} ${req.path.slice(0, 200)}`));
   app.use(temporalProblems());
   app.use(problemHandler(logger));
