@@ -27,7 +27,7 @@ export function errorStatuses(route: ApiRoute): number[] {
   const statuses = new Set<number>(route.errors ?? []);
   if (route.params || route.query || route.body) statuses.add(400);
   if (route.auth !== 'public') statuses.add(401);
-  if (route.auth !== 'public' && (route.auth !== 'any' || route.authorize)) statuses.add(403);
+  if (route.auth !== 'public' && route.auth !== 'signature' && (route.auth !== 'any' || route.authorize)) statuses.add(403);
   if (route.method === 'post') [400, 409, 413, 415, 422].forEach((s) => statuses.add(s));
   return [...statuses].filter((s) => !route.responses[s]).sort();
 }
@@ -49,7 +49,7 @@ function routeConfig(route: ApiRoute): RouteConfig {
     summary: route.summary,
     description: [route.description, `Who: ${route.who}.`].filter(Boolean).join('\n\n'),
     tags: [route.tag],
-    security: route.auth === 'public' ? [] : [{ bearer: [] }, { session: [] }],
+    security: route.auth === 'public' ? [] : route.auth === 'signature' ? [{ [route.signatureScheme ?? 'intakeSignature']: [] }] : [{ bearer: [] }, { session: [] }],
     request: {
       ...(route.params ? { params: route.params } : {}),
       ...(route.query ? { query: route.query } : {}),
@@ -66,6 +66,25 @@ export function buildOpenApiDocument(routes: ApiRoute[]) {
     type: 'http',
     scheme: 'bearer',
     description: 'A token from `handoff tokens create`; it names a principal with roles (ops, sales, implementation, reviewer, admin)',
+  });
+  registry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'handoff_session',
+    description: 'The browser session of a sign-in link (GET /auth/login); every write with it also needs the x-csrf-token header of GET /auth/session',
+  });
+  // Webhooks carry no token: the sender signs the raw body (HMAC-SHA256), see README "Any CRM: signed webhook".
+  registry.registerComponent('securitySchemes', 'intakeSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Handoff-Signature',
+    description: '`sha256=<hex HMAC-SHA256 of "<X-Handoff-Timestamp>.<raw body>">` with the secret of the source named in X-Handoff-Source; the timestamp (Unix seconds) must be within 5 minutes',
+  });
+  registry.registerComponent('securitySchemes', 'hubspotSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-HubSpot-Signature-v3',
+    description: 'HubSpot v3: base64 HMAC-SHA256 of method + URI + raw body + X-HubSpot-Request-Timestamp (ms, within 5 minutes) with the app\'s client secret',
   });
   registry.registerComponent('securitySchemes', 'session', {
     type: 'apiKey',

@@ -19,8 +19,11 @@ export interface ApiDeps {
   metrics: Registry;
 }
 
-/** `public`: no token; `any`: any valid token; a list: one of these roles (admin always passes). */
-export type RouteAuth = 'public' | 'any' | readonly Role[];
+/**
+ * `public`: no token; `any`: any valid token; a list: one of these roles (admin always passes);
+ * `signature`: no token, the caller signs the raw body (webhooks; `authorize` checks it, `signatureScheme` documents it).
+ */
+export type RouteAuth = 'public' | 'any' | 'signature' | readonly Role[];
 
 export interface RouteResponse {
   description: string;
@@ -57,6 +60,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   description?: string;
   tag: string;
   auth: RouteAuth;
+  /** With auth 'signature': the OpenAPI security scheme that describes the signature headers. */
+  signatureScheme?: 'intakeSignature' | 'hubspotSignature';
   /** Who may call it, in words, for the document and docs/api.md. */
   who: string;
   params?: P;
@@ -88,6 +93,8 @@ declare module 'express-serve-static-core' {
   interface Request {
     routeLabel?: string;
     handoffId?: string;
+    /** The body's bytes as received (app.ts keeps them for signed webhooks). */
+    rawBody?: Buffer;
   }
 }
 
@@ -153,7 +160,7 @@ function redactBody<T>(schema: z.ZodType<T> | undefined, raw: unknown, parsed: T
 /** The express handler of one route: role gate, params, query, authorize, body (redacted), handler. */
 function handlerFor(route: ApiRoute, deps: ApiDeps): RequestHandler {
   return async (req, res) => {
-    if (route.auth !== 'public') {
+    if (route.auth !== 'public' && route.auth !== 'signature') {
       if (!req.actor) throw unauthorized();
       if (route.auth !== 'any' && !hasRole(req.actor, route.auth)) throw forbidden(`needs one of the roles: ${route.auth.join(', ')}`);
     }

@@ -12,6 +12,7 @@ import { getKickoff } from './kickoff';
 import { changeOwners } from './owners';
 import { confirmSecretsRotated } from './secrets';
 import { measurementSummary } from './metrics';
+import { hubspotWebhook, intakeWebhook } from './webhooks';
 
 /** The API: every route, once. The router and /openapi.json are both built from this list. */
 export const apiRoutes: ApiRoute[] = [
@@ -42,5 +43,7 @@ export const apiRoutes: ApiRoute[] = [
   inbox,
   measurementSummary,
   prometheusMetrics,
+  intakeWebhook,
+  hubspotWebhook,
 ];
 apiRoutes.push(openApiRoute(() => apiRoutes));
