@@ -104,7 +104,9 @@ export const HandoffPage = component(
 );
 
 export const Links = z.object({ temporalUi: z.string() });
-export const HandoffView = component('HandoffView', HandoffState.extend({ links: Links }), 'The workflow\'s state query, with links');
+/** Owner ids as the read model holds them (GET /handoffs/:id; absent on ?fresh=true and action answers). */
+const ViewOwners = z.object({ handoffOwner: z.string().optional(), sales: z.string().optional(), implementation: z.string().optional(), escalation: z.string().optional() });
+export const HandoffView = component('HandoffView', HandoffState.extend({ links: Links, owners: ViewOwners.optional() }), 'The workflow\'s state query, with links');
 export const HandoffCreated = component(
   'HandoffCreated',
   z.object({
