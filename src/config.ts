@@ -78,6 +78,13 @@ const Env = z.object({
   READY_WORKER_SEEN_WITHIN_S: duration.default(70),
   /** Largest JSON body the API accepts. */
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
+  /** Evidence as files (multipart): largest file, most files per request (larger or more: 413). */
+  UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(20 * 1024 * 1024),
+  UPLOAD_MAX_FILES: z.coerce.number().int().positive().max(50).default(10),
+  /** A DOCX whose parts inflate beyond this is refused before it is parsed (zip bombs). */
+  DOCX_MAX_DECOMPRESSED_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+  /** Text extraction of one file runs in a worker thread and is stopped after this long. */
+  EXTRACT_TIMEOUT_MS: duration.default(30_000),
   /** Browser sessions end after this long unused (sliding) and in any case this long after sign-in. */
   SESSION_IDLE_TIMEOUT_S: duration.default(8 * 3600),
   SESSION_ABSOLUTE_TIMEOUT_S: duration.default(7 * 24 * 3600),
