@@ -1,3 +1,5 @@
+import * as chrono from 'chrono-node';
+import { spelledAmount } from './nlp';
 import { NUMBER_PATTERN, parseCount } from './text';
 
 // Facts a delivery depends on, read out of one sentence: amount, term, go-live and kickoff dates,
@@ -12,75 +14,77 @@ const AMOUNT_CONTEXT = /\b(fees?|total|price[ds]?|pricing|amount|cost|contract v
 const CURRENCY_SYMBOLS: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP' };
 const AMOUNT = /(?:\b(USD|EUR|GBP|CAD|AUD|CHF)\s?|(US\$|\$|€|£)\s?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s?([kKmM]\b)?|\b(\d{1,3}(?:,\d{3})+|\d{4,})(?:\.\d{1,2})?\s?(USD|EUR|GBP|CAD|AUD|CHF)\b/;
 
-/** The first money amount of a sentence that talks about fees, price or totals. */
+const CURRENCY_WORDS: Array<[RegExp, string]> = [[/\bdollars?\b/i, 'USD'], [/\beuros?\b/i, 'EUR'], [/\bpounds?(?: sterling)?\b/i, 'GBP'], [/\bfrancs?\b/i, 'CHF']];
+
+/** The first money amount of a sentence that talks about fees, price or totals ("$48k", "USD 48,000", "fifty-two thousand dollars"). */
 export function extractAmount(sentence: string): Amount | undefined {
   if (!AMOUNT_CONTEXT.test(sentence) || /\bbudget\b/i.test(sentence)) return undefined;
   const m = AMOUNT.exec(sentence);
-  if (!m) return undefined;
-  if (m[6]) return { value: Number(m[6].replace(/,/g, '')), currency: m[7] };
-  const scale = m[5] ? (m[5].toLowerCase() === 'k' ? 1_000 : 1_000_000) : 1;
-  const value = Number(`${m[3].replace(/,/g, '')}${m[4] ? `.${m[4]}` : ''}`) * scale;
-  const currency = m[1] ?? (m[2] === 'US$' ? 'USD' : CURRENCY_SYMBOLS[m[2] ?? '']);
-  return { value, currency };
+  if (m) {
+    if (m[6]) return { value: Number(m[6].replace(/,/g, '')), currency: m[7] };
+    const scale = m[5] ? (m[5].toLowerCase() === 'k' ? 1_000 : 1_000_000) : 1;
+    const value = Number(`${m[3].replace(/,/g, '')}${m[4] ? `.${m[4]}` : ''}`) * scale;
+    const currency = m[1] ?? (m[2] === 'US$' ? 'USD' : CURRENCY_SYMBOLS[m[2] ?? '']);
+    return { value, currency };
+  }
+  const spelled = spelledAmount(sentence);
+  if (!spelled) return undefined;
+  const currency = CURRENCY_WORDS.find(([re]) => re.test(sentence))?.[1];
+  return currency ? { value: spelled.value, currency } : undefined;
 }
 
 const TERM = new RegExp(
-  `\\b(${NUMBER_PATTERN})[- ](month|year)s?[- ](?:subscription |contract |initial )?term\\b|\\bterm\\b[^.\\d]{0,20}?\\b(${NUMBER_PATTERN})[- ]?(month|year)s?\\b`,
+  `\\b(${NUMBER_PATTERN})[- ](month|year)s?[- ](?:\\w+ )?(?:term|engagement|contract|subscription|agreement|commitment)\\b|\\bterm\\b[^.\\d]{0,20}?\\b(${NUMBER_PATTERN})[- ]?(month|year)s?\\b`,
   'i',
 );
+// "fees of $57,000 for 24 months", "USD 25,000 over two years": a period attached to a price.
+const PRICED_PERIOD = new RegExp(`\\b(?:for|over) (?:a |an |the )?(${NUMBER_PATTERN})[- ](month|year)s?\\b`, 'i');
 
-/** The contract term in months ("12 month term", "Term: 24 months", "a two-year term"). */
+/** The contract term in months ("12 month term", "Term: 24 months", "a two-year term", "an 18-month engagement", "$57,000 for 24 months"). */
 export function extractTermMonths(sentence: string): number | undefined {
   const m = TERM.exec(sentence);
-  if (!m) return undefined;
-  const count = parseCount(m[1] ?? m[3]);
+  const priced = m ? undefined : AMOUNT_CONTEXT.test(sentence) ? PRICED_PERIOD.exec(sentence) : null;
+  if (!m && !priced) return undefined;
+  const count = parseCount(m ? (m[1] ?? m[3]) : priced![1]);
   if (count === undefined) return undefined;
-  return (m[2] ?? m[4]).toLowerCase() === 'year' ? count * 12 : count;
+  const unit = m ? (m[2] ?? m[4]) : priced![2];
+  return unit.toLowerCase() === 'year' ? count * 12 : count;
 }
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const MONTH_NAME = '(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\\.?';
-const DATE_PATTERNS: Array<{ re: RegExp; read: (m: RegExpExecArray) => [y: number | undefined, mo: number, d: number] }> = [
-  { re: /\b(\d{4})-(\d{2})-(\d{2})\b/g, read: (m) => [Number(m[1]), Number(m[2]), Number(m[3])] },
-  {
-    re: new RegExp(`\\b${MONTH_NAME}\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?:,?\\s+(\\d{4})\\b)?`, 'gi'),
-    read: (m) => [m[3] ? Number(m[3]) : undefined, monthNumber(m[1]), Number(m[2])],
-  },
-  {
-    re: new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_NAME}\\b(?:,?\\s+(\\d{4})\\b)?`, 'gi'),
-    read: (m) => [m[3] ? Number(m[3]) : undefined, monthNumber(m[2]), Number(m[1])],
-  },
-];
+const DATE_HINT = /\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i;
+const CALENDAR_TEXT = /\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i;
 
-const monthNumber = (name: string): number => MONTHS.indexOf(name.slice(0, 3).toLowerCase()) + 1;
-
-/** Calendar dates in a sentence, as ISO dates; a date without a year takes the next one on or after `reference` minus a month. */
+/**
+ * Calendar dates in a sentence, as ISO dates, read by chrono relative to the document's capture time
+ * ("12/15", "December 15", "2026-12-03", "12/10/2026"); a date without a year is the next one after it.
+ * Relative phrases ("next Friday", "end of the month") are not calendar dates: see datesMentioned.
+ */
 export function extractDates(sentence: string, reference: string): string[] {
-  const dates: string[] = [];
-  const ref = Number.isNaN(Date.parse(reference)) ? new Date(0) : new Date(reference);
-  for (const { re, read } of DATE_PATTERNS) {
-    re.lastIndex = 0;
-    for (let m = re.exec(sentence); m; m = re.exec(sentence)) {
-      const [year, month, day] = read(m);
-      if (month < 1 || month > 12 || day < 1 || day > 31) continue;
-      dates.push(isoDate(year ?? inferYear(ref, month, day), month, day));
-    }
+  return datesIn(sentence, reference, true);
+}
+
+/** Every date a sentence points at, relative ones included ("by the end of the month", "first week of January"). */
+export function datesMentioned(sentence: string, reference: string): string[] {
+  return datesIn(sentence, reference, false);
+}
+
+function datesIn(sentence: string, reference: string, calendarOnly: boolean): string[] {
+  if (calendarOnly && !DATE_HINT.test(sentence)) return [];
+  const instant = Number.isNaN(Date.parse(reference)) ? new Date(0) : new Date(reference);
+  const out: string[] = [];
+  for (const r of chrono.parse(sentence, { instant, timezone: 'UTC' }, { forwardDate: true })) {
+    if (!r.start.isCertain('month')) continue;
+    if (calendarOnly && !(r.start.isCertain('day') && CALENDAR_TEXT.test(r.text))) continue;
+    const d = r.start.date();
+    if (d.getUTCFullYear() < 2000 || d.getUTCFullYear() > 2199) continue;
+    out.push(d.toISOString().slice(0, 10));
   }
-  return [...new Set(dates)];
+  return [...new Set(out)];
 }
-
-function inferYear(ref: Date, month: number, day: number): number {
-  const year = ref.getUTCFullYear();
-  const candidate = Date.UTC(year, month - 1, day);
-  return candidate < ref.getTime() - 31 * 86_400_000 ? year + 1 : year;
-}
-
-const isoDate = (y: number, m: number, d: number): string =>
-  `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 
 export type DateFact = 'go_live' | 'kickoff';
 const GO_LIVE = /\bgo[- ]?live\b|\blaunch(?:es|ing)?\b|\blive (?:by|on|date)\b|\bcut[- ]?over\b|\bin production by\b/i;
-const KICKOFF = /\bkick[- ]?off\b|\bproject start\b|\bstart date\b|\bservices (?:start|begin|commence)\b/i;
+const KICKOFF = /\bkick[- ]?off\b|\bproject start\b|\bstart date\b|\bservices (?:start|begin|commence)\b|\b(?:we|you|they) (?:can|will|could) (?:start|begin)\b/i;
 
 /** Which delivery date a sentence talks about, if any. */
 export function dateFactOf(sentence: string): DateFact | undefined {

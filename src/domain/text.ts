@@ -8,25 +8,26 @@ export interface Span {
   end: number;
 }
 
-const SENTENCE_END = /[.!?](?=\s|$)|\n+/g;
+// Sentence boundaries come from ICU's sentence segmenter (Intl.Segmenter, Unicode UAX #29), which
+// also breaks at line ends; Node's ICU has no abbreviation suppressions, so a boundary right after a
+// known abbreviation ("Dr.", "e.g.", "vs.") is joined back.
+const SEGMENTER = new Intl.Segmenter('en', { granularity: 'sentence' });
 
 /** Splits a text into sentences (trimmed, trailing punctuation kept, empty ones dropped). */
 export function splitSentences(text: string): Span[] {
   const spans: Span[] = [];
   let start = 0;
-  SENTENCE_END.lastIndex = 0;
-  for (let m = SENTENCE_END.exec(text); m; m = SENTENCE_END.exec(text)) {
-    const end = m[0].startsWith('\n') ? m.index : m.index + 1;
-    if (!isAbbreviationEnd(text, end)) {
-      pushTrimmed(text, start, end, spans);
-      start = m.index + m[0].length;
-    }
+  for (const { segment, index } of SEGMENTER.segment(text)) {
+    const end = index + segment.length;
+    if (end < text.length && isAbbreviationEnd(text, index + segment.trimEnd().length) && !segment.includes('\n')) continue;
+    pushTrimmed(text, start, end, spans);
+    start = end;
   }
   pushTrimmed(text, start, text.length, spans);
   return spans;
 }
 
-const ABBREVIATIONS = /\b(e\.g|i\.e|etc|vs|approx|incl|Mr|Ms|Mrs|Dr|St|No|Inc|Ltd|Co)\.$/;
+const ABBREVIATIONS = /\b(e\.g|i\.e|etc|vs|approx|incl|Mr|Ms|Mrs|Dr|St|No|Inc|Ltd|Co|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$/;
 
 function isAbbreviationEnd(text: string, end: number): boolean {
   return text[end - 1] === '.' && ABBREVIATIONS.test(text.slice(Math.max(0, end - 8), end));
