@@ -21,7 +21,7 @@ const priority = (c: Claim): number =>
   c.sentence.documentId === 'crm' ? SOURCE_PRIORITY.crm : SOURCE_PRIORITY[c.sentence.kind] ?? 4;
 
 export function findContradictions(docs: AnalyzedDocument[], bundle: IntakeBundle): GateFailure[] {
-  const claims = [...factClaims(docs), ...ownerClaims(docs, bundle)];
+  const claims = [...factClaims(docs), ...ownerClaims(docs, bundle), ...deliverableClaims(docs)];
   const byFact = new Map<string, Claim[]>();
   for (const claim of claims) byFact.set(claim.fact, [...(byFact.get(claim.fact) ?? []), claim]);
   const failures: GateFailure[] = [];
@@ -96,3 +96,65 @@ function ownerClaims(docs: AnalyzedDocument[], bundle: IntakeBundle): Claim[] {
       sentence: m.sentence,
     }));
 }
+
+// A named deliverable: "the Manhattan WMS connector", "one Ignition SCADA connector", "Snowflake data
+// model". The kind (qualifier + noun) is what is compared; the capitalised name is the value.
+const NAMED_DELIVERABLE = /((?:[A-Z][\w.+/-]*\s){1,3}?)((?:[A-Z]{2,6}\s)?)(connector|integration|interface|data model|plugin|feed)s?\b/g;
+const LEADING_FILLER = /^(?:The|One|Two|A|An|Our|Your|Confirming|Confirm|Including|Plus|And)\s/;
+
+export interface NamedDeliverable { kind: string; name: string }
+
+/** Named deliverables of a sentence ("Blue Yonder WMS connector" -> kind "wms connector", name "Blue Yonder"). */
+export function namedDeliverables(text: string): NamedDeliverable[] {
+  const out: NamedDeliverable[] = [];
+  NAMED_DELIVERABLE.lastIndex = 0;
+  for (let m = NAMED_DELIVERABLE.exec(text); m; m = NAMED_DELIVERABLE.exec(text)) {
+    let name = m[1].trim();
+    while (LEADING_FILLER.test(name + ' ')) name = name.replace(/^\S+\s*/, '');
+    if (!name) continue;
+    out.push({ kind: `${m[2].trim().toLowerCase()} ${m[3]}`.trim(), name });
+  }
+  return out;
+}
+
+// A call or email naming a different system for a deliverable kind the contract names: a swapped
+// deliverable. A sentence that also names the contract's system (e.g. "X instead of Y") is a request,
+// not a disagreement about what was sold, and is left to the implied-promise detector.
+function deliverableClaims(docs: AnalyzedDocument[]): Claim[] {
+  const contract = docs.filter((d) => d.contract && !d.crm);
+  const sold = new Map<string, { names: Set<string>; sentence: EvidenceSentence }>();
+  for (const doc of contract) {
+    for (const sentence of doc.sentences) {
+      for (const d of namedDeliverables(sentence.text)) {
+        const entry = sold.get(d.kind) ?? { names: new Set<string>(), sentence };
+        entry.names.add(d.name);
+        sold.set(d.kind, entry);
+      }
+    }
+  }
+  if (sold.size === 0) return [];
+  const claims: Claim[] = [];
+  for (const [kind, entry] of sold) {
+    claims.push(deliverableClaim(kind, [...entry.names].sort().join(' and '), entry.sentence));
+  }
+  for (const doc of docs) {
+    if (doc.contract) continue;
+    for (const sentence of doc.sentences) {
+      for (const d of namedDeliverables(sentence.text)) {
+        const entry = sold.get(d.kind);
+        if (!entry || [...entry.names].some((n) => n.includes(d.name) || d.name.includes(n) || sentence.text.includes(n))) continue;
+        claims.push(deliverableClaim(d.kind, d.name, sentence));
+      }
+    }
+  }
+  return claims;
+}
+
+const deliverableClaim = (kind: string, name: string, sentence: EvidenceSentence): Claim => ({
+  fact: `deliverable:${kind}`,
+  label: `named deliverable (${kind})`,
+  field: 'documents',
+  value: name,
+  display: `the ${name} ${kind}`,
+  sentence,
+});

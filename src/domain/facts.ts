@@ -10,7 +10,7 @@ export interface Amount {
   currency?: string;
 }
 
-const AMOUNT_CONTEXT = /\b(fees?|total|price[ds]?|pricing|amount|cost|contract value|deal value|acv|tcv|subscription|licen[cs]e|invoiced?)\b/i;
+const AMOUNT_CONTEXT = /\b(fees?|total|price[ds]?|pricing|amount|cost|contract value|deal|acv|tcv|subscription|licen[cs]e|invoiced?|quoted?)\b/i;
 const CURRENCY_SYMBOLS: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP' };
 const AMOUNT = /(?:\b(USD|EUR|GBP|CAD|AUD|CHF)\s?|(US\$|\$|€|£)\s?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s?([kKmM]\b)?|\b(\d{1,3}(?:,\d{3})+|\d{4,})(?:\.\d{1,2})?\s?(USD|EUR|GBP|CAD|AUD|CHF)\b/;
 
