@@ -9,8 +9,11 @@ import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { temporalConnectionOptions } from '../temporal/connection';
+import { createLoginLink } from '../db/sessions';
 import { createToken, revokeDemoTokens } from '../db/tokens';
+import { loginLinkUrl } from '../cli/login-link';
 import { demoPrincipals } from './demo-principals';
+import { buildWebIfStale } from './web-build';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { assertPortFree } from './free-port';
 import { findTemporalCli } from './temporal-cli';
@@ -95,6 +98,12 @@ async function startEverything(start: Start): Promise<{ banner: string; workerRu
   const root = path.resolve(__dirname, '..', '..');
   const dataDir = path.resolve(process.env.HANDOFF_DATA_DIR ?? path.join(root, '.data'));
   fs.mkdirSync(dataDir, { recursive: true });
+  // A failed build leaves the API running: `/` then says how to build the app.
+  try {
+    buildWebIfStale(root);
+  } catch (err) {
+    console.error(`the web app was not rebuilt: ${message(err)}`);
+  }
 
   let temporalUi = process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';
   if (!process.env.TEMPORAL_ADDRESS) {
@@ -164,15 +173,25 @@ async function startEverything(start: Start): Promise<{ banner: string; workerRu
   for (const principal of demoPrincipals) {
     tokens.push(`  ${principal.id.padEnd(8)} ${await createToken(pool, principal, { demo: true })}   ${principal.name}: ${principal.roles.join(', ')}`);
   }
+  // One-time sign-in links for the web app, one per demo person (createToken made the principals).
+  const appUrl = (config.PUBLIC_API_URL ?? api.server.url).replace(/\/+$/, '');
+  const links: string[] = [];
+  for (const principal of demoPrincipals) {
+    const link = await createLoginLink(pool, principal.id, config.LOGIN_LINK_TTL_S);
+    if (link) links.push(`  ${principal.id.padEnd(8)} ${loginLinkUrl(appUrl, link.token)}`);
+  }
 
   const banner = [
     '',
+    `Web app         ${appUrl}/`,
     `Handoff API     ${api.server.url}   (health: ${api.server.url}/healthz)`,
     `Temporal UI     ${temporalUi}`,
     ...temporalCliLines(config),
     `Drafting        ${config.ANTHROPIC_API_KEY ? `Claude (${config.ANTHROPIC_MODEL})` : 'rules drafter (set ANTHROPIC_API_KEY for Claude)'}`,
     'Demo tokens (new at every start; the previous start\'s no longer work; stored hashed):',
     ...tokens,
+    `Sign-in links for the web app (each works once, for ${Math.round(config.LOGIN_LINK_TTL_S / 60)} min; more: npx handoff login-link --principal <id>):`,
+    ...links,
     '',
     'Ctrl-C stops everything.',
   ].join('\n');
