@@ -10,10 +10,16 @@ import { projectToolsBin } from './temporal-cli';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 const SERVER_MODULE = `go.temporal.io/server@${TEMPORAL_SERVER_VERSION}`;
-const PACKAGES = { server: 'go.temporal.io/server/cmd/server', sql: 'go.temporal.io/server/cmd/tools/sql' };
+/** The Web UI is a server of its own (the version the CLI v1.5.1 embeds); it holds its built assets. */
+export const TEMPORAL_UI_SERVER_VERSION = 'v2.42.1';
+const MODULES = {
+  server: `go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}`,
+  sql: `go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`,
+  ui: `github.com/temporalio/ui-server/v2/cmd/server@${TEMPORAL_UI_SERVER_VERSION}`,
+};
 /** What the binaries are called here; `go install` names them after their folders (`server`, `sql`). */
-const BINARIES = { server: 'temporal-server', sql: 'temporal-sql-tool' } as const;
-const ENV = { server: 'TEMPORAL_SERVER_BIN', sql: 'TEMPORAL_SQL_TOOL_BIN' } as const;
+const BINARIES = { server: 'temporal-server', sql: 'temporal-sql-tool', ui: 'temporal-ui-server' } as const;
+const ENV = { server: 'TEMPORAL_SERVER_BIN', sql: 'TEMPORAL_SQL_TOOL_BIN', ui: 'TEMPORAL_UI_SERVER_BIN' } as const;
 // A user-level copy lets fresh clones on the same machine skip even the link step (as for the CLI).
 const userCache = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'handoff', `temporal-server-${TEMPORAL_SERVER_VERSION}`);
 
@@ -66,6 +72,11 @@ export function findTemporalServerTools(): Partial<TemporalServerTools> {
   return { server: findTool('server'), sqlTool: findTool('sql') };
 }
 
+/** The Temporal Web UI server (TEMPORAL_UI_SERVER_BIN, PATH, or built once like the server). */
+export function ensureTemporalUiServer(log: (msg: string) => void = (m) => console.error(m)): string {
+  return findTool('ui') ?? buildTool('ui', log);
+}
+
 /** findTemporalServerTools(), building what is missing with `go install` (once, then reused). */
 export function ensureTemporalServerTools(log: (msg: string) => void = (m) => console.error(m)): TemporalServerTools {
   const found = findTemporalServerTools();
@@ -85,7 +96,7 @@ function buildTool(tool: Tool, log: (msg: string) => void): string {
         `or put ${BINARIES[tool]} on PATH, or set ${ENV[tool]} to its path.`,
     );
   }
-  const module = `${PACKAGES[tool]}@${TEMPORAL_SERVER_VERSION}`;
+  const module = MODULES[tool];
   const target = path.join(projectToolsBin, BINARIES[tool]);
   // Each build links into a folder of its own, then renames: two starts building at once never clash.
   const gobin = path.join(projectToolsBin, `.build-${tool}-${process.pid}`);
@@ -94,7 +105,7 @@ function buildTool(tool: Tool, log: (msg: string) => void): string {
   const started = Date.now();
   try {
     const result = spawnSync(go, ['install', module], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, GOBIN: gobin } });
-    const output = path.join(gobin, path.basename(PACKAGES[tool]));
+    const output = path.join(gobin, path.basename(module.split('@')[0]));
     if (result.status !== 0 || !fs.existsSync(output)) throw new Error(`go install ${module} failed (exit ${result.status})`);
     fs.renameSync(output, target);
   } finally {

@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import pg from 'pg';
 import YAML from 'yaml';
@@ -89,6 +90,8 @@ export async function startSqlTemporalServer(opts: SqlTemporalOptions): Promise<
     const out = fs.openSync(logFile, 'a');
     child = spawn(tools.server, ['--root', dataDir, '--config', 'config', '--env', 'cluster', '--allow-no-auth', 'start'], {
       stdio: ['ignore', out, out],
+      // Its own process group: a terminal's Ctrl-C reaches the launcher only, which stops the parts in order.
+      detached: true,
       env: { ...process.env, [PASSWORD_ENV]: decodeURIComponent(db.password) },
     });
     fs.closeSync(out);
@@ -342,7 +345,7 @@ async function registerNamespace(address: string, namespace: string): Promise<vo
   const connection = await Connection.connect({ address });
   try {
     try {
-      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 7 * 24 * 3600 } });
+      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('7 days') });
     } catch (err) {
       if ((err as { code?: number }).code !== 6) throw err; // ALREADY_EXISTS
     }
