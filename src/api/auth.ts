@@ -30,13 +30,14 @@ const sameSecret = (a: string, b: string) => {
 };
 
 /**
- * Why a browser request does not come from this site's own pages, or undefined when it may. Browsers
- * send `Origin` on every POST and `Sec-Fetch-Site` on every request; a client that sends neither is
- * no browser page another site could drive, and the CSRF token still binds it.
+ * Why a browser request does not come from this site's own pages, or undefined when it may. Current
+ * browsers send `Sec-Fetch-Site` on every request, so it decides when present; older ones send
+ * `Origin` on every POST. A client that sends neither is no browser page another site could drive,
+ * and the CSRF token still binds it.
  */
 export function crossSiteReason(req: Request): string | undefined {
   const fetchSite = req.get('sec-fetch-site');
-  if (fetchSite && fetchSite !== 'same-origin') return `the request came from another site (Sec-Fetch-Site: ${fetchSite.slice(0, 40)})`;
+  if (fetchSite) return fetchSite === 'same-origin' ? undefined : `the request came from another site (Sec-Fetch-Site: ${fetchSite.slice(0, 40)})`;
   const origin = req.get('origin');
   if (origin && origin !== `${req.protocol}://${req.get('host')}`) return 'the request came from another origin';
   return undefined;
