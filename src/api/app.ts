@@ -12,6 +12,7 @@ import { idempotency } from './idempotency';
 import { problemHandler, sendProblem, unsupportedMediaType } from './problem';
 import { createMetricsRegistry, httpMetrics } from './prometheus';
 import { buildRouter, type ApiRoute } from './route-table';
+import { uploadBody } from './uploads';
 import { temporalProblems } from './temporal-errors';
 import { apiRoutes } from './routes';
 import { apiPrefixesOf, securityHeaders, webApp } from './web-app';
@@ -25,6 +26,7 @@ export interface AppDeps {
 
 /** POST bodies are JSON: anything else with a body is refused (415) rather than read as empty. */
 const jsonOnly: RequestHandler = (req, _res, next) => {
+  if (req.uploads) return next(); // multipart, read into a JSON body by uploadBody (routes with `upload`)
   // `Content-Length: 0` without a type is no body (fetch sends it for a bodiless POST such as sign-out).
   if (req.is(['application/json', 'application/*+json']) === false && req.get('content-length') !== '0') return next(unsupportedMediaType('send the body as application/json'));
   next();
@@ -94,7 +96,7 @@ export function createApp({ client, pool, config, logger = pino({ level: config.
   const before = (route: ApiRoute): RequestHandler[] => [
     // Signed routes (webhooks) have no bearer token: the route checks the body's signature itself.
     ...(route.auth === 'public' || route.auth === 'signature' ? [] : [auth]),
-    ...(route.method === 'post' ? (route.bodyType === 'form' ? [formOnly, form] : [jsonOnly, json, bodyGuard, idem]) : []),
+    ...(route.method === 'post' ? (route.bodyType === 'form' ? [formOnly, form] : [...uploadBody(route, config), jsonOnly, json, bodyGuard, idem]) : []),
   ];
   app.use(buildRouter(apiRoutes, { client, pool, config, metrics }, before));
   app.use(wrongMethod(apiRoutes));

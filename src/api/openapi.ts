@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { defineRoute, openApiPath, type ApiRoute } from './route-table';
+import { multipartSchema } from './uploads';
 import { IdempotencyKey, Problem } from './schemas';
 
 // /openapi.json is generated from the route table and the same zod schemas the router parses with.
@@ -32,6 +33,9 @@ export function errorStatuses(route: ApiRoute): number[] {
   return [...statuses].filter((s) => !route.responses[s]).sort();
 }
 
+/** Routes that take files also document their multipart/form-data body. */
+const multipartContent = (route: ApiRoute) => (route.upload ? { 'multipart/form-data': { schema: multipartSchema(route.upload) } } : {});
+
 function routeConfig(route: ApiRoute): RouteConfig {
   const responses: RouteConfig['responses'] = {};
   for (const [status, answer] of Object.entries(route.responses)) {
@@ -54,7 +58,7 @@ function routeConfig(route: ApiRoute): RouteConfig {
       ...(route.params ? { params: route.params } : {}),
       ...(route.query ? { query: route.query } : {}),
       ...(route.method === 'post' && route.bodyType !== 'form' ? { headers: z.object({ 'idempotency-key': IdempotencyKey.optional().describe('Replays the first answer to a retried POST') }) } : {}),
-      ...(route.body ? { body: { required: true, content: { [route.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json']: { schema: route.body } } } } : {}),
+      ...(route.body ? { body: { required: true, content: { [route.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json']: { schema: route.body }, ...multipartContent(route) } } } : {}),
     },
     responses,
   };

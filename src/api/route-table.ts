@@ -47,12 +47,20 @@ export interface RouteContext<P, Q, B, X> {
   loaded: X;
 }
 
+/** A multipart request: the route's JSON body in form field `field` (without the file documents), files in `file` parts. */
+export interface UploadSpec {
+  field: 'bundle' | 'evidence';
+  description: string;
+}
+
 type AnyObject = z.ZodType<Record<string, unknown>>;
 
 export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, X> {
   method: 'get' | 'post';
   /** How a POST body comes: JSON (default), or an HTML form (application/x-www-form-urlencoded) for the no-script sign-in page. */
   bodyType?: 'json' | 'form';
+  /** JSON routes that also take multipart/form-data: files become evidence documents (src/api/uploads.ts). */
+  upload?: UploadSpec;
   /** Express syntax (`/handoffs/:id`); the document shows `{id}`. */
   path: string;
   operationId: string;

@@ -91,3 +91,14 @@ export async function loadEvidenceFile(db: Pool | PoolClient, sha256: string): P
     uploadedBy: r.uploaded_by,
   };
 }
+
+/** The handoff's documents made from paged files (PDFs): their text and page offsets, by document id. */
+export async function pagedTextsOf(db: Pool | PoolClient, handoffId: string): Promise<Map<string, { text: string; pageOffsets: number[] }>> {
+  const { rows } = await db.query<{ document_id: string; extracted_text: string; page_offsets: number[] }>(
+    `SELECT l.document_id, f.extracted_text, f.page_offsets
+       FROM handoff_document_files l JOIN evidence_files f ON f.sha256 = l.file_sha256
+      WHERE l.handoff_id = $1 AND f.page_offsets IS NOT NULL`,
+    [handoffId],
+  );
+  return new Map(rows.map((r) => [r.document_id, { text: r.extracted_text, pageOffsets: r.page_offsets }]));
+}

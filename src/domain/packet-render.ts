@@ -57,7 +57,7 @@ class Footnotes {
     if (n === undefined) {
       n = this.numbers.size + 1;
       this.numbers.set(key, n);
-      this.lines.push(`[^${n}]: ${source.documentId} — "${oneLine(source.quote)}"`);
+      this.lines.push(`[^${n}]: ${source.documentId}${source.page ? `, p. ${source.page}` : ''} — "${oneLine(source.quote)}"`);
     }
     return n;
   }

@@ -7,6 +7,8 @@ export const Citation = z.object({
   documentId: z.string().min(1).max(100),
   /** A verbatim substring of the (redacted) document text. */
   quote: z.string().min(1).max(2000),
+  /** The PDF page the quote starts on (documents made from a PDF); derived from the file's page offsets when the packet is read. */
+  page: z.number().int().positive().optional(),
 });
 export type Citation = z.infer<typeof Citation>;
 

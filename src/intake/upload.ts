@@ -54,12 +54,7 @@ export function documentIdFor(filename: string | undefined, sha: string): string
   return base || `file-${sha.slice(0, 12)}`;
 }
 
-/** The page (1-based) holding character `offset` of a text whose pages start at `pageOffsets`. */
-export function pageAt(pageOffsets: readonly number[], offset: number): number {
-  let page = 1;
-  for (let i = 0; i < pageOffsets.length && pageOffsets[i] <= offset; i++) page = i + 1;
-  return page;
-}
+export { pageAt } from '../domain/citation-pages';
 
 export async function prepareFile(part: FilePart, options: PrepareOptions): Promise<PreparedFile> {
   if (part.bytes.length === 0) refuse(400, 'empty_file', 'the file is empty; attach the document itself');

@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { z } from 'zod';
 import { loadBundle, storeBundle } from '../../db/bundles';
 import { connect, inLockedTransaction, LockTimedOut, release } from '../../db/transactions';
 import { IntakeBundle, type EvidenceDocument } from '../../domain/intake';
@@ -11,6 +12,7 @@ import { conflict, invalidRequest, unavailable } from '../problem';
 import { defineRoute, type ApiDeps } from '../route-table';
 import { HandoffParams, HandoffView, schemas } from '../schemas';
 import { claimRequestId } from '../request-ids';
+import { describeUploads, storeUploads, UploadedFile } from '../uploads';
 import { runUpdate } from './actions';
 
 // Routes that change the evidence: the API stores the new bundle (redacted, content-addressed) and
@@ -108,11 +110,15 @@ export const addEvidence = defineRoute({
   who: evidenceAdders.describe,
   params: HandoffParams,
   body: schemas.AddEvidenceBody,
+  upload: { field: 'evidence', description: 'Optional: the rest of the evidence body as JSON (documents, kickoffTarget, systemOfRecord); one document is added per file' },
   authorize: requireCapacity(evidenceAdders),
-  responses: { 200: { description: 'The handoff\'s new state', schema: HandoffView } },
+  responses: {
+    200: { description: 'The handoff\'s new state; `files` (multipart) shows each file\'s document id and kind, given or inferred, to confirm', schema: HandoffView.extend({ files: z.array(UploadedFile).optional() }) },
+  },
   errors: [404, 409, 503],
   async handler({ deps, req, actor, params, body, res }) {
     const { requestId, repeated } = await claimRequestId(deps, req, actor, body);
+    const uploads = req.uploads;
     const documentIds = body.documents.map((d) => d.id);
     const state = await changeBundle(
       deps,
@@ -130,9 +136,13 @@ export const addEvidence = defineRoute({
           ...(body.systemOfRecord ? { systemOfRecord: body.systemOfRecord } : {}),
         });
       },
-      (bundleHash, _base, client) => runUpdate(deps, params.id, addEvidenceUpdate, { requestId, actor, bundleHash, documentIds, kickoffTarget: body.kickoffTarget }, client),
+      async (bundleHash, _base, client) => {
+        // In the transaction that sends the update: a refused update stores none of the files.
+        if (uploads?.length) await storeUploads(client, params.id, uploads, actor);
+        return runUpdate(deps, params.id, addEvidenceUpdate, { requestId, actor, bundleHash, documentIds, kickoffTarget: body.kickoffTarget }, client);
+      },
     );
-    res.json(present(deps.config, state));
+    res.json({ ...present(deps.config, state), ...(uploads?.length ? { files: describeUploads(uploads) } : {}) });
   },
 });
 

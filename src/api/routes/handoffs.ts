@@ -6,6 +6,8 @@ import { storeBundle } from '../../db/bundles';
 import { listHandoffs as listHandoffRows, type ListRow } from '../../db/handoff-list';
 import { latestRun, recordRun, runOwnerIds, type RunRow } from '../../db/handoff-runs';
 import { loadPacket } from '../../db/packets';
+import { pagedTextsOf } from '../../db/files';
+import { withCitationPages } from '../../domain/citation-pages';
 import { connect, inLockedTransaction, LockTimedOut, release } from '../../db/transactions';
 import { handoffIdForRun, type IntakeBundle } from '../../domain/intake';
 import type { Actor } from '../../domain/review';
@@ -30,6 +32,7 @@ import {
   schemas,
 } from '../schemas';
 import { present, uiLink } from '../present';
+import { describeUploads, storeUploads, UploadedFile } from '../uploads';
 
 // Starting, listing and reading handoffs. Reads of one handoff and the list come from the read model
 // the workflow keeps current (src/db/read-model.ts) and Postgres (packets); no workflow query.
@@ -142,19 +145,29 @@ export const createHandoff = defineRoute({
   auth: ['sales', 'ops'],
   who: 'sales, ops, admin; a restart: ops, admin, or the finished handoff\'s handoff or sales owner',
   body: CreateHandoffBody,
+  upload: { field: 'bundle', description: 'The intake bundle as JSON; its documents (may be empty) are joined by one per file' },
   responses: {
-    201: { description: 'Started', schema: HandoffCreated },
-    200: { description: 'The deal\'s handoff is running already', schema: HandoffCreated },
+    201: { description: 'Started; `files` (multipart) shows each file\'s document id and kind, given or inferred, to confirm', schema: HandoffCreated.extend({ files: z.array(UploadedFile).optional() }) },
+    200: { description: 'The deal\'s handoff is running already (files sent with it are not stored)', schema: HandoffCreated },
   },
   errors: [409, 503],
   async handler({ deps, actor, body, res, req }) {
     const { restart, ...intake } = body;
-    const { handoffId, created, restartOf } = await startHandoff(deps, actor, intake, restart === true);
+    const uploads = req.uploads;
+    // Files are stored in the start's own transaction, only when it starts a handoff.
+    const onCreated = uploads?.length ? (db: PoolClient, id: string) => storeUploads(db, id, uploads, actor) : undefined;
+    const { handoffId, created, restartOf } = await startHandoff(deps, actor, intake, restart === true, onCreated);
     req.handoffId = handoffId;
     res
       .status(created ? 201 : 200)
       .location(`/handoffs/${handoffId}`)
-      .json({ handoffId, created, ...(restartOf ? { restartOf } : {}), links: { temporalUi: uiLink(deps.config, handoffId) } });
+      .json({
+        handoffId,
+        created,
+        ...(restartOf ? { restartOf } : {}),
+        links: { temporalUi: uiLink(deps.config, handoffId) },
+        ...(created && uploads?.length ? { files: describeUploads(uploads) } : {}),
+      });
   },
 });
 
@@ -166,7 +179,14 @@ export type StartDeps = Pick<ApiDeps, 'client' | 'pool' | 'config'>;
  * POST /handoffs, the signed webhooks and the HubSpot intake. Redacts and stores the bundle first;
  * throws HttpProblem (409 finished, 403 restart refused, 503 busy) for the caller to answer or map.
  */
-export async function startHandoff(deps: StartDeps, actor: Actor, intake: IntakeBundle, restart = false): Promise<{ handoffId: string; created: boolean; restartOf?: string }> {
+export async function startHandoff(
+  deps: StartDeps,
+  actor: Actor,
+  intake: IntakeBundle,
+  restart = false,
+  /** Runs in the start's transaction once a new handoff started (uploaded files are stored here). */
+  onCreated?: (db: PoolClient, handoffId: string) => Promise<void>,
+): Promise<{ handoffId: string; created: boolean; restartOf?: string }> {
   const { bundle } = redactBundle(intake);
   const bundleHash = await storeBundle(deps.pool, bundle);
   let db: PoolClient;
@@ -178,7 +198,11 @@ export async function startHandoff(deps: StartDeps, actor: Actor, intake: Intake
   let outcome: StartOutcome;
   try {
     // One decision per deal at a time, across API instances, held until the run is recorded and started.
-    outcome = await inLockedTransaction(db, `deal:${bundle.dealId}`, () => decideStart(deps, db, actor, bundle, bundleHash, restart));
+    outcome = await inLockedTransaction(db, `deal:${bundle.dealId}`, async () => {
+      const decided = await decideStart(deps, db, actor, bundle, bundleHash, restart);
+      if (onCreated && 'created' in decided && decided.created) await onCreated(db, decided.handoffId);
+      return decided;
+    });
   } catch (err) {
     if (err instanceof LockTimedOut) throw unavailable(`deal ${bundle.dealId} is being started elsewhere; retry`);
     throw err;
@@ -286,7 +310,9 @@ export const getPacket = defineRoute({
   },
   errors: [404],
   async handler({ deps, params, query, res }) {
-    const packet = await loadPacket(deps.pool, params.id, query.version);
+    const stored = await loadPacket(deps.pool, params.id, query.version);
+    // Citations into PDFs name their page, from the stored page offsets (the stored packet and its hash are unchanged).
+    const packet = stored && withCitationPages(stored, await pagedTextsOf(deps.pool, params.id));
     if (!packet) throw notFound(query.version ? `handoff ${params.id} has no packet version ${query.version}` : `handoff ${params.id} has no packet yet`);
     if (query.format === 'md') {
       res.type('text/markdown; charset=utf-8').send(renderPacketMarkdown(packet));
