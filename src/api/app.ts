@@ -11,6 +11,7 @@ import { bodyGuard } from './body-guard';
 import { idempotency } from './idempotency';
 import { problemHandler, sendProblem, unsupportedMediaType } from './problem';
 import { createMetricsRegistry, httpMetrics } from './prometheus';
+import { requestTracing, traceIdOf } from './tracing';
 import { buildRouter, type ApiRoute } from './route-table';
 import { uploadBody } from './uploads';
 import { temporalProblems } from './temporal-errors';
@@ -61,6 +62,8 @@ export function createApp({ client, pool, config, logger = pino({ level: config.
   app.set('query parser', 'simple');
   const metrics = createMetricsRegistry();
   app.use(httpMetrics(metrics));
+  // Before the logger: its lines carry the request's trace id next to its request id.
+  app.use(requestTracing());
   app.use(
     pinoHttp({
       logger,
@@ -75,9 +78,9 @@ export function createApp({ client, pool, config, logger = pino({ level: config.
         req: (req) => ({ id: req.id, method: req.method, url: String(req.url).split('?')[0].slice(0, 300) }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
-      customProps: (req) => {
+      customProps: (req, res) => {
         const r = req as express.Request;
-        return { principal: r.actor?.id, handoffId: r.handoffId, route: r.routeLabel };
+        return { principal: r.actor?.id, handoffId: r.handoffId, route: r.routeLabel, traceId: traceIdOf(res as express.Response) };
       },
     }),
   );

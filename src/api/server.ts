@@ -6,6 +6,7 @@ import { loadConfig, requireDatabaseUrl, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool, type Pool } from '../db/pool';
 import { temporalConnectionOptions } from '../temporal/connection';
+import { clientTracingInterceptors, startTracing } from '../observability/tracing';
 import { createApp } from './app';
 
 export interface RunningApi {
@@ -33,8 +34,9 @@ async function main(): Promise<void> {
   const databaseUrl = requireDatabaseUrl(config);
   await migrate(databaseUrl);
   const pool = createPool(databaseUrl);
+  const tracing = startTracing(config, 'handoff-api');
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientTracingInterceptors(tracing) });
   const api = await startApi({ client, pool, config });
   const log = pino({ level: config.LOG_LEVEL });
   log.info({ url: api.url }, 'handoff API listening');
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
     await api.close();
     await connection.close();
     await pool.end();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', stop);

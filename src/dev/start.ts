@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { temporalConnectionOptions } from '../temporal/connection';
+import { clientTracingInterceptors, startTracing } from '../observability/tracing';
 import { createLoginLink } from '../db/sessions';
 import { createToken, revokeDemoTokens } from '../db/tokens';
 import { loginLinkUrl } from '../cli/login-link';
@@ -133,13 +134,15 @@ async function startEverything(start: Start): Promise<{ banner: string; workerRu
   const config = loadConfig();
   await migrate(config.DATABASE_URL!);
   const pool = await start('the database pool', async () => createPool(config.DATABASE_URL!), (p) => p.end());
+  // One process, one tracer provider for the worker and the API (when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  const tracing = await start('tracing', async () => startTracing(config, 'handoff'), async (t) => t?.shutdown());
 
   const { workerRun } = await start(
     'the worker',
     async () => {
       const connection = await NativeConnection.connect(temporalConnectionOptions(config));
       try {
-        const worker = await createWorker({ connection, pool, config });
+        const worker = await createWorker({ connection, pool, config, tracing });
         return { connection, worker, workerRun: worker.run() };
       } catch (err) {
         await connection.close();
@@ -158,7 +161,7 @@ async function startEverything(start: Start): Promise<{ banner: string; workerRu
     'the API',
     async () => {
       const connection = await Connection.connect(temporalConnectionOptions(config));
-      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientTracingInterceptors(tracing) });
       return { connection, server: await startApi({ client, pool, config }) };
     },
     async ({ connection, server }) => {

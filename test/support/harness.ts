@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createWorker } from '../../worker';
 import { loadConfig, type Config } from '../../src/config';
 import { createPool, type Pool } from '../../src/db/pool';
@@ -8,6 +8,7 @@ import { createToken } from '../../src/db/tokens';
 import type { Role } from '../../src/domain/review';
 import { startApi, type RunningApi } from '../../src/api/server';
 import { demoPrincipals } from '../../src/dev/demo-principals';
+import { clientTracingInterceptors, type Tracing } from '../../src/observability/tracing';
 
 // A real worker and a real API on the services of test/global-setup.ts, with a task queue of
 // its own so test files never pick up each other's workflows.
@@ -33,7 +34,15 @@ export const testPrincipals: Array<{ id: string; name: string; roles: Role[] }> 
   { id: 'u-outsider', name: 'Olive Outsider', roles: ['reviewer'] },
 ];
 
-export async function startHarness(overrides: Partial<Config> = {}, options: { api?: boolean; worker?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  api?: boolean;
+  worker?: boolean;
+  /** Traced client and worker (test/observability); the bundle must then hold workflowTracingModules. */
+  tracing?: Tracing;
+  workflowBundle?: WorkflowBundleOption;
+}
+
+export async function startHarness(overrides: Partial<Config> = {}, options: HarnessOptions = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -48,7 +57,7 @@ export async function startHarness(overrides: Partial<Config> = {}, options: { a
   };
   const pool = createPool(config.DATABASE_URL!);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: clientTracingInterceptors(options.tracing) });
   // Workflow tests drive Temporal directly and need no API.
   const api: RunningApi = options.api === false
     ? { url: 'http://127.0.0.1:9', server: undefined as never, close: async () => undefined }
@@ -73,7 +82,8 @@ export async function startHarness(overrides: Partial<Config> = {}, options: { a
         pool,
         config,
         // Tests share the bundle built once in global setup; benchmarks bundle their own.
-        workflowBundle: process.env.HANDOFF_TEST_WORKFLOW_BUNDLE ? { codePath: process.env.HANDOFF_TEST_WORKFLOW_BUNDLE } : undefined,
+        workflowBundle: options.workflowBundle ?? (process.env.HANDOFF_TEST_WORKFLOW_BUNDLE ? { codePath: process.env.HANDOFF_TEST_WORKFLOW_BUNDLE } : undefined),
+        tracing: options.tracing,
       });
       running = worker.run();
     },
