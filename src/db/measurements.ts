@@ -1,9 +1,11 @@
 import type { Pool } from 'pg';
-import type { MeasurementKind } from '../domain/measurement';
+import { measurementKinds, type MeasurementKind } from '../domain/measurement';
 
 // The measurement summary aggregated in Postgres: per group (all, an owner or a month) the handoffs,
-// accepted and returned handoffs, the sum and count of each kind, and milestone readiness. One
-// statement, linear in the events; the route only rounds and names the figures.
+// accepted and returned handoffs, the sum and count of each kind, and milestone readiness. The
+// all-time summary (the usual request) reads measurement_contributions, one row per handoff and
+// group that a trigger on measurement_events keeps current (migration 1737900000000); a date range
+// aggregates the range's events. One statement either way; the route only rounds and names the figures.
 
 export type SummaryGrouping = 'owner' | 'month' | undefined;
 
@@ -33,7 +35,43 @@ export interface MeasurementFigures {
 
 const empty = (key: string): GroupFigures => ({ key, handoffs: 0, accepted: 0, returned: 0, readinessMet: 0, readinessReported: 0, kinds: {} });
 
+/** Events from `from` (inclusive) to `to` (exclusive), dates; groups are owners or UTC months. */
 export async function summarizeMeasurements(pool: Pool, range: { from?: string; to?: string }, groupBy: SummaryGrouping): Promise<MeasurementFigures> {
+  if (range.from !== undefined || range.to !== undefined) return summarizeEvents(pool, range, groupBy);
+  const figures = await sumContributions(pool, groupBy);
+  const overall = figures.find((f) => f.key === undefined);
+  return { overall: { ...(overall ?? empty('all')), key: 'all' }, groups: figures.filter((f) => f.key !== undefined) as GroupFigures[] };
+}
+
+// n_<kind> and sum_<kind> for each kind of the domain: the columns of measurement_contributions.
+const kindSums = measurementKinds.map((k) => `sum(n_${k})::int AS n_${k}, sum(sum_${k})::float8 AS sum_${k}`).join(', ');
+
+/**
+ * Each group's figures over all time (key undefined: the overall figures), in one statement so
+ * both come from one snapshot. A handoff contributes one row per group: a plain sum.
+ */
+async function sumContributions(pool: Pool, groupBy: SummaryGrouping): Promise<Array<Omit<GroupFigures, 'key'> & { key?: string }>> {
+  const { rows } = await pool.query<{ grouped_by: string; key: string; handoffs: number; accepted: number; returned: number; met: number; reported: number } & Record<string, number>>(
+    `SELECT grouped_by, key, count(*)::int AS handoffs,
+            -- Accepted means accepted without a missing-context return (INTAKE.md).
+            count(*) FILTER (WHERE n_accepted > 0 AND n_missing_context_return = 0)::int AS accepted,
+            count(*) FILTER (WHERE n_missing_context_return > 0)::int AS returned,
+            count(*) FILTER (WHERE sum_first_milestone_readiness > 0)::int AS met,
+            count(*) FILTER (WHERE n_first_milestone_readiness > 0)::int AS reported,
+            ${kindSums}
+       FROM measurement_contributions WHERE grouped_by IN ('all', $1)
+      GROUP BY grouped_by, key ORDER BY grouped_by, key`,
+    [groupBy ?? 'all'],
+  );
+  return rows.map((r) => {
+    const kinds: GroupFigures['kinds'] = {};
+    for (const k of measurementKinds) if (r[`n_${k}`] > 0) kinds[k] = [r[`n_${k}`], r[`sum_${k}`]];
+    return { key: r.grouped_by === 'all' ? undefined : r.key, handoffs: r.handoffs, accepted: r.accepted, returned: r.returned, readinessMet: r.met, readinessReported: r.reported, kinds };
+  });
+}
+
+/** A date range: aggregates the range's events (index on at). */
+async function summarizeEvents(pool: Pool, range: { from?: string; to?: string }, groupBy: SummaryGrouping): Promise<MeasurementFigures> {
   // The grouping set without the group key gives the overall rows (key NULL), so a handoff seen in
   // two groups (its owner changed, or it spans two months) still counts once overall.
   const key = groupBy ? 'CASE WHEN grouping(g) = 1 THEN NULL ELSE g END' : 'NULL::text';
