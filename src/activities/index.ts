@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createDraftingActivities } from './drafting';
 import { withHeartbeat } from './heartbeat';
+import { createHubspotActivities } from './hubspot';
 import { createIntakeActivities } from './intake';
 import { createNotificationActivities } from './notifications';
 import { createRecordActivities } from './records';
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRecordActivities(deps),
     ...createReleaseActivities(deps),
     ...createNotificationActivities(deps),
+    ...createHubspotActivities(deps),
   };
 }
 

@@ -22,3 +22,25 @@ export async function readKickoffRelease(pool: Pool, handoffId: string, packetVe
   );
   return rows[0];
 }
+
+export interface ReleaseRecord {
+  handoffId: string;
+  packetVersion: number;
+  packetHash: string;
+  system: string | null;
+  recordId: string | null;
+  agenda: unknown;
+  customerEmail: string;
+}
+
+/** Records a release once per handoff and packet version; a retry gets the first row's time back. */
+export async function recordKickoffRelease(pool: Pool, release: ReleaseRecord): Promise<Date> {
+  const { rows } = await pool.query<{ released_at: Date }>(
+    `INSERT INTO kickoff_releases (handoff_id, packet_version, packet_hash, system, record_id, agenda, customer_email)
+     VALUES ($1,$2,$3,$4,$5,$6,$7)
+     ON CONFLICT (handoff_id, packet_version) DO UPDATE SET packet_hash = kickoff_releases.packet_hash
+     RETURNING released_at`,
+    [release.handoffId, release.packetVersion, release.packetHash, release.system, release.recordId, JSON.stringify(release.agenda), release.customerEmail],
+  );
+  return rows[0].released_at;
+}

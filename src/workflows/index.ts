@@ -1,1 +1,2 @@
 export { implementationHandoff } from './handoff';
+export { hubspotIntake } from './hubspot-intake';
