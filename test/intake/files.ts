@@ -64,12 +64,12 @@ export async function docxWith(heading: string, paragraphs: string[]): Promise<B
 export const docxBomb = (inflatedBytes: number): Promise<Buffer> => docxWith('Statement of Work', ['a'.repeat(inflatedBytes)]);
 
 /** A reply from the buyer quoting the vendor's earlier promise. */
-export const emailWithQuotedReply = (): Buffer =>
+export const emailWithQuotedReply = (date = 'Mon, 06 Jan 2025 10:15:00 +0000'): Buffer =>
   Buffer.from(
     [
       'From: Dana Ruiz <dana@acme.example>',
       'To: Ben Ortiz <ben@vendor.example>',
-      'Date: Mon, 06 Jan 2025 10:15:00 +0000',
+      `Date: ${date}`,
       'Subject: Re: Dashboard timeline',
       'Message-ID: <reply-1@acme.example>',
       'MIME-Version: 1.0',

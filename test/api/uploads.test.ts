@@ -1,0 +1,221 @@
+import { createHash } from 'node:crypto';
+import { closeExtractionPool } from '../../src/intake/extract/pool';
+import { loadSharedFixture, withDealId } from '../support/fixtures';
+import { waitForStage, type Harness } from '../support/harness';
+import { startApiHarness } from './support';
+import { docxBomb, docxWith, emailWithQuotedReply, encryptedPdf, pdfWithPages, scannedPdf } from '../intake/files';
+
+// Evidence as files through the real API, worker, Temporal and Postgres: a handoff started from a
+// multipart upload of a PDF, a DOCX and an email; citations into the PDF name the right page and
+// quote its extracted text verbatim; every bad file is refused with a problem+json and stores nothing.
+
+let h: Harness;
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+beforeAll(async () => {
+  h = await startApiHarness({ UPLOAD_MAX_BYTES: 256 * 1024, DOCX_MAX_DECOMPRESSED_BYTES: 1_000_000 });
+});
+afterAll(async () => {
+  await h?.close();
+  await closeExtractionPool();
+});
+
+interface Part {
+  bytes: Buffer;
+  filename: string;
+  type?: string;
+}
+
+/** A multipart POST as curl -F sends it. */
+async function postForm(path: string, token: string, fields: Record<string, string | string[]>, files: Part[]) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) for (const v of [value].flat()) form.append(name, v);
+  for (const f of files) form.append('file', new Blob([f.bytes], f.type ? { type: f.type } : {}), f.filename);
+  const res = await fetch(`${h.api.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : undefined };
+}
+
+/** Rows in every table an upload or a start writes. */
+async function storedCounts() {
+  const { rows } = await h.pool.query(`SELECT
+    (SELECT count(*) FROM evidence_files)::int AS files,
+    (SELECT count(*) FROM handoff_document_files)::int AS links,
+    (SELECT count(*) FROM intake_bundles)::int AS bundles,
+    (SELECT count(*) FROM evidence_documents)::int AS documents,
+    (SELECT count(*) FROM handoff_runs)::int AS runs`);
+  return rows[0];
+}
+
+// The worked example's order form, over two pages: the fees and scope are on page 2.
+const page1 = ['Order Form NW-2026-11. Customer: Northwind Health.', 'Timeline: services start on the kickoff date agreed by both parties.'];
+const page2 = [
+  'Fees: USD 48,000 for a 12 month term.',
+  'Scope of services: (1) configuration of the Analytics workspace for up to 3 clinic locations;',
+  '(2) two standard connectors: Epic scheduling export and the Kronos timekeeping export;',
+  '(3) one utilization dashboard; (4) two admin training sessions of 90 minutes.',
+  'Out of scope: custom integrations, historical data migration older than 24 months, and on-site work.',
+  'Support: standard support, business hours, 9am-5pm ET, response within one business day.',
+];
+
+/** The worked example's bundle without the documents that arrive as files. */
+function bundleWithout(suffix: string, fileIds: string[]) {
+  const bundle = withDealId(loadSharedFixture('worked-example'), suffix);
+  return { ...bundle, documents: bundle.documents.filter((d) => !fileIds.includes(d.id)) };
+}
+
+describe('a handoff started from files', () => {
+  let handoffId: string;
+  let pdf: Buffer;
+  let started: Awaited<ReturnType<typeof postForm>>;
+
+  beforeAll(async () => {
+    pdf = await pdfWithPages([page1, page2]);
+    const proposal = await docxWith('Proposal', [
+      'Northwind wants to cut overtime costs across three clinics. Our onboarding package gets a utilization dashboard in front of your operations team.',
+      'Phase 1 covers workspace setup, two connectors and training. Typical time to first dashboard: 4 to 6 weeks after data access is granted.',
+    ]);
+    const bundle = bundleWithout('-UPL', ['order-form', 'proposal', 'email-2026-11-18']);
+    started = await postForm(
+      '/handoffs',
+      h.tokens['u-ben'],
+      { bundle: JSON.stringify(bundle), capturedAt: ['2026-11-20T16:00:00Z', '2026-11-02T15:00:00Z', ''] },
+      [
+        { bytes: pdf, filename: 'order-form.pdf', type: 'application/pdf' },
+        { bytes: proposal, filename: 'proposal.docx' },
+        { bytes: emailWithQuotedReply('Wed, 18 Nov 2026 09:10:00 +0000'), filename: 'reply.eml', type: 'message/rfc822' },
+      ],
+    );
+    handoffId = started.body?.handoffId;
+  });
+
+  it('answers 201 with each file\'s document and its inferred kind to confirm', () => {
+    expect(started.status).toBe(201);
+    expect(started.body.files).toEqual([
+      expect.objectContaining({ documentId: 'order-form.pdf', kind: 'agreement', kindInferred: true, mediaType: 'application/pdf', pages: 2, originalStored: true, sha256: sha(pdf) }),
+      expect.objectContaining({ documentId: 'proposal.docx', kind: 'proposal', kindInferred: true, originalStored: true }),
+      expect.objectContaining({ documentId: 'reply.eml', kind: 'email', kindInferred: true, mediaType: 'message/rfc822' }),
+    ]);
+  });
+
+  it('keeps the originals by sha256 with their extracted text, linked to the handoff\'s documents', async () => {
+    const { rows } = await h.pool.query(
+      `SELECT l.document_id, f.content, f.page_offsets, f.extracted_text, f.uploaded_by FROM handoff_document_files l
+         JOIN evidence_files f ON f.sha256 = l.file_sha256 WHERE l.handoff_id = $1 ORDER BY l.document_id`,
+      [handoffId],
+    );
+    expect(rows.map((r) => r.document_id)).toEqual(['order-form.pdf', 'proposal.docx', 'reply.eml']);
+    const pdfRow = rows[0];
+    expect(Buffer.compare(pdfRow.content, pdf)).toBe(0);
+    expect(pdfRow.uploaded_by).toBe('u-ben');
+    expect(pdfRow.page_offsets).toHaveLength(2);
+    expect(pdfRow.extracted_text.slice(pdfRow.page_offsets[1]).startsWith('Fees: USD 48,000')).toBe(true);
+  });
+
+  it('cites the PDF with the page of each quote, verbatim from the extracted text; the Markdown shows p. N', async () => {
+    await waitForStage(h, handoffId, ['in_review']);
+    const { rows } = await h.pool.query("SELECT f.extracted_text, f.page_offsets FROM evidence_files f WHERE sha256 = $1", [sha(pdf)]);
+    const { extracted_text: text, page_offsets: offsets } = rows[0];
+    const packet = await h.request('GET', `/handoffs/${handoffId}/packet`, { token: h.tokens['u-chen'] });
+    expect(packet.status).toBe(200);
+    const citations: Array<{ documentId: string; quote: string; page?: number }> = [];
+    JSON.stringify(packet.body, (_k, v) => {
+      if (v && typeof v === 'object' && typeof v.documentId === 'string' && typeof v.quote === 'string') citations.push(v);
+      return v;
+    });
+    const intoPdf = citations.filter((c) => c.documentId === 'order-form.pdf');
+    expect(intoPdf.length).toBeGreaterThan(0);
+    for (const c of intoPdf) {
+      const at = text.indexOf(c.quote);
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect(c.page).toBe(at >= offsets[1] ? 2 : 1);
+    }
+    const fees = intoPdf.find((c) => c.quote.includes('48,000'));
+    expect(fees?.page).toBe(2);
+    // Other documents carry no page.
+    expect(citations.filter((c) => c.documentId !== 'order-form.pdf').every((c) => c.page === undefined)).toBe(true);
+    const md = await h.request('GET', `/handoffs/${handoffId}/packet?format=md`, { token: h.tokens['u-chen'] });
+    expect(md.body).toMatch(/\]: order-form\.pdf, p\. 2 — "[^"]*48,000/);
+  });
+
+  it('adds an uploaded file as evidence to the running handoff, in the update\'s transaction', async () => {
+    const notes = Buffer.from('# Call notes\n\n- Eli confirmed the **Epic export** will be ready by December 1.\n- [Agenda](https://example.com/agenda)\n');
+    const res = await postForm(`/handoffs/${handoffId}/evidence`, h.tokens['u-ana'], { kind: 'call_notes', id: 'call-notes-2026-11-21' }, [
+      { bytes: notes, filename: 'notes.md', type: 'text/markdown' },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body.files).toEqual([expect.objectContaining({ documentId: 'call-notes-2026-11-21', kind: 'call_notes', kindInferred: false, mediaType: 'text/markdown' })]);
+    const link = await h.pool.query('SELECT file_sha256 FROM handoff_document_files WHERE handoff_id = $1 AND document_id = $2', [handoffId, 'call-notes-2026-11-21']);
+    expect(link.rows[0]?.file_sha256).toBe(sha(notes));
+  });
+
+  it('refuses a second file with an id the handoff has (409) and stores nothing of it', async () => {
+    const before = await storedCounts();
+    const res = await postForm(`/handoffs/${handoffId}/evidence`, h.tokens['u-ana'], {}, [{ bytes: Buffer.from('Another note about the kickoff.'), filename: 'order-form.pdf' }]);
+    expect(res.status).toBe(409);
+    const after = await storedCounts();
+    expect(after).toEqual(before);
+  });
+});
+
+describe('bad files get a problem+json and leave nothing stored', () => {
+  const bundle = (suffix: string) => JSON.stringify(bundleWithout(suffix, ['order-form']));
+  const cases: Array<{ name: string; files: () => Promise<Part[]>; status: number; code?: string; detail: RegExp }> = [
+    { name: 'an encrypted PDF', files: async () => [{ bytes: await encryptedPdf(), filename: 'locked.pdf' }], status: 422, code: 'encrypted_pdf', detail: /password/ },
+    { name: 'a scanned PDF (no text layer)', files: async () => [{ bytes: await scannedPdf(), filename: 'scan.pdf' }], status: 422, code: 'scanned_pdf', detail: /scanned; send a text PDF or OCR it/ },
+    { name: 'a DOCX that inflates past the limit', files: async () => [{ bytes: await docxBomb(3_000_000), filename: 'bomb.docx' }], status: 413, code: 'docx_too_large', detail: /inflates to more than 1000000 bytes/ },
+    {
+      name: 'content that does not match its declared type',
+      files: async () => [{ bytes: await pdfWithPages([['Hello.']]), filename: 'notes.docx', type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }],
+      status: 415,
+      code: 'type_mismatch',
+      detail: /declared as .*wordprocessingml.* but its content is PDF/,
+    },
+    { name: 'an oversized file', files: async () => [{ bytes: Buffer.alloc(300 * 1024, 'a'), filename: 'big.txt' }], status: 413, detail: /larger than 262144 bytes/ },
+    { name: 'an empty file', files: async () => [{ bytes: Buffer.alloc(0), filename: 'empty.pdf' }], status: 400, code: 'empty_file', detail: /empty/ },
+    {
+      name: 'a good file next to a bad one',
+      files: async () => [{ bytes: await pdfWithPages([page1, page2]), filename: 'fine.pdf' }, { bytes: await scannedPdf(), filename: 'scan.pdf' }],
+      status: 422,
+      code: 'scanned_pdf',
+      detail: /^scan\.pdf: /,
+    },
+  ];
+
+  it.each(cases)('$name → $status', async ({ name, files, status, code, detail }) => {
+    const before = await storedCounts();
+    const suffix = `-BAD-${cases.findIndex((c) => c.name === name)}`;
+    const res = await postForm('/handoffs', h.tokens['u-ben'], { bundle: bundle(suffix) }, await files());
+    expect(res.status).toBe(status);
+    expect(res.type).toMatch(/^application\/problem\+json/);
+    expect(res.body.detail).toMatch(detail);
+    if (code) expect(res.body.code).toBe(code);
+    if (status === 400) expect(res.body.errors[0].path).toBe('file.0');
+    expect(await storedCounts()).toEqual(before);
+    expect((await h.request('GET', `/handoffs/handoff-D-1042${suffix}`, { token: h.tokens.admin })).status).toBe(404);
+  });
+
+  it('a bundle field that is not JSON, or an invalid bundle, is 400 at its path and stores nothing', async () => {
+    const before = await storedCounts();
+    const notJson = await postForm('/handoffs', h.tokens['u-ben'], { bundle: '{not json' }, [{ bytes: Buffer.from('Note.'), filename: 'n.txt' }]);
+    expect(notJson).toMatchObject({ status: 400, body: { errors: [{ path: 'bundle' }] } });
+    const badKind = await postForm('/handoffs', h.tokens['u-ben'], { bundle: bundle('-BADKIND'), kind: 'contract' }, [{ bytes: Buffer.from('Note.'), filename: 'n.txt' }]);
+    expect(badKind).toMatchObject({ status: 400, body: { errors: [{ path: 'kind.0' }] } });
+    const invalid = await postForm('/handoffs', h.tokens['u-ben'], { bundle: JSON.stringify({ ...bundleWithout('-INV', []), trigger: 'nope' }) }, [{ bytes: Buffer.from('Note.'), filename: 'n.txt' }]);
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.errors.map((e: { path: string }) => e.path)).toContain('trigger');
+    expect(await storedCounts()).toEqual(before);
+  });
+});
+
+describe('the API document', () => {
+  it('shows the multipart request body of both routes', async () => {
+    const doc = await h.request('GET', '/openapi.json');
+    const start = doc.body.paths['/handoffs'].post.requestBody.content;
+    const evidence = doc.body.paths['/handoffs/{id}/evidence'].post.requestBody.content;
+    expect(Object.keys(start)).toEqual(expect.arrayContaining(['application/json', 'multipart/form-data']));
+    expect(start['multipart/form-data'].schema.required).toEqual(['bundle']);
+    expect(start['multipart/form-data'].schema.properties.file.type).toBe('array');
+    expect(Object.keys(evidence['multipart/form-data'].schema.properties)).toEqual(expect.arrayContaining(['evidence', 'file', 'kind']));
+  });
+});
