@@ -6,6 +6,8 @@ import type { Config } from '../config';
 import { loadBundle, storeBundle } from '../db/bundles';
 import { IntakeBundle, type DocumentKind, type EvidenceDocument, type IntakeBundleInput, type Person } from '../domain/intake';
 import { redactBundle } from '../domain/redact';
+import { runExtraction } from '../intake/extract/pool';
+import { inferKind } from '../intake/kind';
 import type { Actor } from '../domain/review';
 import { HttpProblem } from '../api/problem';
 import { startHandoff } from '../api/routes/handoffs';
@@ -18,7 +20,6 @@ import type { ActivityDeps } from './deps';
 export const INVALID_DEAL = 'InvalidHubspotDeal';
 const MAX_DOCUMENTS = 50;
 const MAX_TEXT = 200_000;
-const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
 /** Deal properties read. `handoff_owner` and `implementation_owner` are custom owner properties (README). */
 const DEAL_PROPERTIES = [
@@ -85,19 +86,6 @@ const iso = (value: string | Date | null | undefined): string | undefined => {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 };
 
-const TEXT_EXTENSIONS = new Set(['txt', 'md', 'markdown', 'csv', 'json', 'html', 'htm', 'eml', 'text']);
-
-/** A file's kind from its name: what the uploader called it (HubSpot has no document kinds). */
-export function kindFromName(name: string): DocumentKind {
-  const n = name.toLowerCase();
-  if (/\bsow\b|statement[ _-]of[ _-]work/.test(n)) return 'sow';
-  if (/order[ _-]?form|agreement|\bmsa\b|contract/.test(n)) return 'agreement';
-  if (/proposal|quote/.test(n)) return 'proposal';
-  if (/call|meeting|notes?\b/.test(n)) return 'call_notes';
-  if (/\.eml$|email/.test(n)) return 'email';
-  return 'other';
-}
-
 interface Built {
   bundleHash: string;
   dealId: string;
@@ -143,13 +131,14 @@ export function createHubspotActivities({ pool, config }: ActivityDeps) {
     return answer.results as HubspotRecord[];
   }
 
-  /** A file attached to the deal's notes or emails: its text when text-like, else why it was left out. */
+  /**
+   * A file attached to the deal's notes, emails or calls, read by the same extraction as uploads (type by
+   * content: PDF pages, DOCX, EML, HTML, text; in a worker thread): its text, or why it was left out.
+   */
   async function fileDocument(client: HubspotClient, fileId: string, capturedAt: string): Promise<EvidenceDocument | { skipped: string }> {
     const file = await call(`reading file ${fileId}`, () => client.files.filesApi.getById(fileId));
     const name = file.name ? `${file.name}${file.extension ? `.${file.extension}` : ''}` : `file ${fileId}`;
-    const extension = (file.extension ?? '').toLowerCase();
-    if (!TEXT_EXTENSIONS.has(extension)) return { skipped: `${name}: ${extension || 'unknown'} files are not read from HubSpot yet; upload it as evidence` };
-    if ((file.size ?? 0) > MAX_FILE_BYTES) return { skipped: `${name}: larger than ${MAX_FILE_BYTES} bytes` };
+    if ((file.size ?? 0) > config.UPLOAD_MAX_BYTES) return { skipped: `${name}: larger than ${config.UPLOAD_MAX_BYTES} bytes (UPLOAD_MAX_BYTES)` };
     const signed = await call(`signing a download URL for file ${fileId}`, () => client.files.filesApi.getSignedUrl(fileId));
     let response: Response;
     try {
@@ -158,10 +147,18 @@ export function createHubspotActivities({ pool, config }: ActivityDeps) {
       throw hubspotFailure(err, `downloading file ${fileId}`);
     }
     if (!response.ok) throw hubspotFailure({ code: response.status, headers: Object.fromEntries(response.headers) }, `downloading file ${fileId}`);
-    const raw = await response.text();
-    const text = ['html', 'htm'].includes(extension) ? plain(raw) : raw.trim();
-    if (!text) return { skipped: `${name}: empty` };
-    return { id: `file-${fileId}`, kind: kindFromName(name), title: name, capturedAt: iso(file.updatedAt ?? file.createdAt) ?? capturedAt, text: text.slice(0, MAX_TEXT) };
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (!bytes.length) return { skipped: `${name}: empty` };
+    const outcome = await runExtraction({ bytes, filename: name, docxMaxDecompressedBytes: config.DOCX_MAX_DECOMPRESSED_BYTES }, config.EXTRACT_TIMEOUT_MS);
+    // A scanned or encrypted PDF, an image, a file too big to parse: named in the result, the rest goes on.
+    if (!outcome.ok) return { skipped: `${name}: ${outcome.refusal.detail}` };
+    const text = outcome.extraction.segments.join('\n\n').trim();
+    if (!text) return { skipped: `${name}: no text` };
+    const { kind } = inferKind({ format: outcome.extraction.format, filename: name, text });
+    return {
+      id: `file-${fileId}`, kind, title: outcome.extraction.title ?? name,
+      capturedAt: iso(outcome.extraction.capturedAt) ?? iso(file.updatedAt ?? file.createdAt) ?? capturedAt, text,
+    };
   }
 
   return {

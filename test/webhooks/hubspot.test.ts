@@ -1,5 +1,6 @@
 import { Signature } from '@hubspot/api-client';
 import { WorkflowFailedError } from '@temporalio/client';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { createReleaseActivities } from '../../src/activities/release';
 import { writebacksOf } from '../../src/db/crm-writebacks';
 import { loadBundle } from '../../src/db/bundles';
@@ -40,8 +41,17 @@ afterAll(async () => {
 
 let nextDeal = Number(String(Date.now()).slice(-7)) * 100;
 
+/** A two-page PDF made here, read back by the real extraction. */
+async function sowPdf(): Promise<Buffer> {
+  const pdf = await PDFDocument.create();
+  const font = await pdf.embedFont(StandardFonts.Helvetica);
+  pdf.addPage().drawText('Statement of work for Northwind Health.', { x: 50, y: 700, size: 12, font });
+  pdf.addPage().drawText('Acceptance: the utilization dashboard is reviewed with the operations team.', { x: 50, y: 700, size: 12, font });
+  return Buffer.from(await pdf.save());
+}
+
 /** A closed-won deal shaped like the worked example: its documents as HubSpot notes, calls, emails and files. */
-function seedDeal(options: { name?: string | null } = {}): string {
+async function seedDeal(options: { name?: string | null } = {}): Promise<string> {
   const id = String(nextDeal++ * 10);
   const wx = loadSharedFixture('worked-example');
   const text = (docId: string) => wx.documents.find((d) => d.id === docId)!.text;
@@ -49,8 +59,9 @@ function seedDeal(options: { name?: string | null } = {}): string {
   const n = (k: number) => `${id}${k}`;
   fake.files.set(n(1), { id: n(1), name: 'Order form NW-2026-11', extension: 'txt', content: Buffer.from(text('order-form')), createdAt: at('order-form') });
   fake.files.set(n(2), { id: n(2), name: 'Proposal v3', extension: 'md', content: Buffer.from(text('proposal')), createdAt: at('proposal') });
-  fake.files.set(n(3), { id: n(3), name: 'Signed scan', extension: 'pdf', content: Buffer.from('%PDF-1.7 binary'), createdAt: at('order-form') });
-  fake.objects.notes.set(n(4), { id: n(4), createdAt: at('order-form'), properties: { hs_note_body: '<p>Signed order form and proposal attached.</p>', hs_timestamp: at('order-form'), hs_attachment_ids: `${n(1)};${n(2)};${n(3)}` } });
+  fake.files.set(n(3), { id: n(3), name: 'Statement of work', extension: 'pdf', content: await sowPdf(), createdAt: at('order-form') });
+  fake.files.set(n(9), { id: n(9), name: 'Signed scan', extension: 'pdf', content: Buffer.from('%PDF-1.7 not really a pdf'), createdAt: at('order-form') });
+  fake.objects.notes.set(n(4), { id: n(4), createdAt: at('order-form'), properties: { hs_note_body: '<p>Signed order form and proposal attached.</p>', hs_timestamp: at('order-form'), hs_attachment_ids: `${n(1)};${n(2)};${n(3)};${n(9)}` } });
   fake.objects.calls.set(n(5), { id: n(5), createdAt: at('call-2026-11-14'), properties: { hs_call_title: 'Negotiation call notes (Ben)', hs_call_body: `<p>${text('call-2026-11-14')}</p>`, hs_timestamp: at('call-2026-11-14') } });
   fake.objects.emails.set(n(6), { id: n(6), createdAt: at('email-2026-11-18'), properties: { hs_email_subject: 'Email from Dana Fox', hs_email_text: text('email-2026-11-18'), hs_timestamp: at('email-2026-11-18') } });
   fake.objects.line_items.set(n(7), { id: n(7), createdAt: wx.closedAt!, properties: { name: 'Analytics Onboarding', quantity: '1', amount: '48000' } });
@@ -89,7 +100,7 @@ const intakeResult = (objectId: string) => h.client.workflow.getHandle(hubspotIn
 const apiCalls = (status: number) => fake.requests.filter((r) => r.status === status && !r.path.startsWith('/_signed')).length;
 
 test('signatures: valid is 200, stale (over 5 minutes), tampered or from another secret is 401 and starts nothing', async () => {
-  const dealId = seedDeal();
+  const dealId = await seedDeal();
   const event = stageEvent(dealId, 'appointmentscheduled');
   const valid = await deliver([event]);
   expect(valid.status).toBe(200);
@@ -108,16 +119,16 @@ test('signatures: valid is 200, stale (over 5 minutes), tampered or from another
   await expect(h.client.workflow.getHandle(hubspotIntakeWorkflowId(dealId)).describe()).rejects.toThrow(/not found/i);
 });
 
-test('closed-won starts the handoff from the deal, its owners, line items, notes, emails, calls and text files, with HubSpot ids as document ids', async () => {
-  const dealId = seedDeal();
+test('closed-won starts the handoff from the deal, its owners, line items, notes, emails, calls and attached files (a real PDF extracted; an unreadable one named as skipped), with HubSpot ids as document ids', async () => {
+  const dealId = await seedDeal();
   const res = await deliver([stageEvent(dealId, 'enterprise-won')]);
   expect(res.status).toBe(200);
   expect(res.body.started).toEqual([hubspotIntakeWorkflowId(dealId)]);
 
   const result = await intakeResult(dealId);
   expect(result).toMatchObject({ dealId: `hubspot-${dealId}`, handoffId: `handoff-hubspot-${dealId}`, created: true });
-  expect(result.documentIds.sort()).toEqual([`call-${dealId}5`, `email-${dealId}6`, `file-${dealId}1`, `file-${dealId}2`, `note-${dealId}4`].sort());
-  expect(result.skipped).toEqual([{ id: `file-${dealId}3`, reason: expect.stringMatching(/Signed scan\.pdf: pdf files are not read/) }]);
+  expect(result.documentIds.sort()).toEqual([`call-${dealId}5`, `email-${dealId}6`, `file-${dealId}1`, `file-${dealId}2`, `file-${dealId}3`, `note-${dealId}4`].sort());
+  expect(result.skipped).toEqual([{ id: `file-${dealId}9`, reason: expect.stringMatching(/^Signed scan\.pdf: .*could not be read/) }]);
 
   const { rows } = await h.pool.query('SELECT bundle_hash, started_by FROM handoff_runs WHERE deal_id = $1', [`hubspot-${dealId}`]);
   expect(rows).toHaveLength(1);
@@ -141,10 +152,12 @@ test('closed-won starts the handoff from the deal, its owners, line items, notes
   expect(byId[`email-${dealId}6`]).toMatchObject({ kind: 'email', capturedAt: new Date('2026-11-18T09:10:00Z').toISOString() });
   expect(byId[`call-${dealId}5`].text).toContain('Ben said we can have the dashboard live before the board meeting.');
   expect(byId[`note-${dealId}4`]).toMatchObject({ kind: 'crm_note', text: 'Signed order form and proposal attached.' });
+  expect(byId[`file-${dealId}3`]).toMatchObject({ kind: 'sow', title: 'Statement of work.pdf' });
+  expect(byId[`file-${dealId}3`].text).toMatch(/Statement of work for Northwind Health\.\s+Acceptance: the utilization dashboard/);
 });
 
 test('429 with Retry-After: the intake waits as long as HubSpot asks, then succeeds', async () => {
-  const dealId = seedDeal();
+  const dealId = await seedDeal();
   const before = apiCalls(429);
   fake.rateLimit(2, 1);
   await deliver([stageEvent(dealId)]);
@@ -158,7 +171,7 @@ test('429 with Retry-After: the intake waits as long as HubSpot asks, then succe
 });
 
 test('HubSpot down (connection refused, then 503s): the intake retries with backoff and loses nothing', async () => {
-  const dealId = seedDeal();
+  const dealId = await seedDeal();
   await fake.down();
   await deliver([stageEvent(dealId)]);
   const handle = h.client.workflow.getHandle(hubspotIntakeWorkflowId(dealId));
@@ -172,11 +185,11 @@ test('HubSpot down (connection refused, then 503s): the intake retries with back
   await fake.up();
   const result = await intakeResult(dealId);
   expect(result).toMatchObject({ created: true, handoffId: `handoff-hubspot-${dealId}` });
-  expect(result.documentIds).toHaveLength(5);
+  expect(result.documentIds).toHaveLength(6);
 });
 
 test('the same event delivered twice (and twice in one batch) starts one intake and one handoff', async () => {
-  const dealId = seedDeal();
+  const dealId = await seedDeal();
   const event = stageEvent(dealId);
   const first = await deliver([event, { ...event, eventId: event.eventId + 1 }]);
   expect(first.body).toMatchObject({ received: 2, started: [hubspotIntakeWorkflowId(dealId)], duplicates: [] });
@@ -189,7 +202,7 @@ test('the same event delivered twice (and twice in one batch) starts one intake 
 });
 
 test('a deal that cannot make a valid bundle fails its intake once, with the reason, and starts no handoff', async () => {
-  const dealId = seedDeal({ name: null });
+  const dealId = await seedDeal({ name: null });
   await deliver([stageEvent(dealId)]);
   const failed = await intakeResult(dealId).catch((err) => err);
   expect(failed).toBeInstanceOf(WorkflowFailedError);
@@ -199,7 +212,7 @@ test('a deal that cannot make a valid bundle fails its intake once, with the rea
 });
 
 test('release writes one note and the deal property back to HubSpot per packet version; a second release writes nothing', async () => {
-  const dealId = seedDeal();
+  const dealId = await seedDeal();
   await deliver([stageEvent(dealId)]);
   const { handoffId } = await intakeResult(dealId);
   const done = await drive(h, handoffId, 0, 120_000);
