@@ -35,7 +35,7 @@ const jsonOnly: RequestHandler = (req, _res, next) => {
 
 /** The sign-in form's body: a form, or nothing else. */
 const formOnly: RequestHandler = (req, _res, next) => {
-  if (req.is('application/x-www-form-urlencoded') === false) return next(unsupportedMediaType('send the body as application/x-www-form-urlencoded'));
+  if (req.is('application/x-www-form-urlencoded') === false && req.get('content-length') !== '0') return next(unsupportedMediaType('send the body as application/x-www-form-urlencoded'));
   next();
 };
 

@@ -49,8 +49,8 @@ function missingBuild(res: Response): void {
 }
 
 /**
- * Static files of web/dist, and index.html for any other GET of a page (the app routes in the
- * browser). Paths whose first segment belongs to the API (`apiPrefixes`, from the route table) are
+ * Static files of web/dist, and index.html for any other GET that asks for HTML (a page load; the
+ * app routes in the browser). Paths whose first segment belongs to the API (`apiPrefixes`, from the route table) are
  * never answered with the app, so they keep their JSON 404s.
  */
 export function webApp({ distDir = defaultWebDist, apiPrefixes }: { distDir?: string; apiPrefixes: ReadonlySet<string> }): Router {
@@ -59,7 +59,8 @@ export function webApp({ distDir = defaultWebDist, apiPrefixes }: { distDir?: st
   router.use((req, res, next) => (isApiPath(req) ? next('router') : next()));
   router.use(express.static(distDir, { index: false, redirect: false, setHeaders: (res, file) => setCacheHeaders(res, file, distDir) }));
   router.use((req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.accepts('html')) return next();
+    // Only a page load asks for HTML by name; `*/*` (curl, fetch) keeps getting problem+json 404s.
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
     res.sendFile(path.join(distDir, 'index.html'), { headers: { 'cache-control': 'no-cache' } }, (err?: NodeJS.ErrnoException) => {
       if (!err) return;
       if (err.code === 'ENOENT' && !res.headersSent) return missingBuild(res);

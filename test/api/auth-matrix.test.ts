@@ -38,6 +38,12 @@ const matrix: Cell[] = [
   { method: 'GET', route: '/healthz', path: () => '/healthz', expect: { others: 200 } },
   { method: 'GET', route: '/readyz', path: () => '/readyz', expect: { others: 200 } },
   { method: 'GET', route: '/openapi.json', path: () => '/openapi.json', expect: { others: 200 } },
+  // Sign-in: public, but nothing without a link's token (400). Sessions belong to browsers: a bearer
+  // caller has none (401); test/api/sessions.test.ts covers these routes with session cookies.
+  { method: 'GET', route: '/auth/login', path: () => '/auth/login', expect: { others: 400 } },
+  { method: 'POST', route: '/auth/login', path: () => '/auth/login', expect: { others: 400 } },
+  { method: 'GET', route: '/auth/session', path: () => '/auth/session', expect: { others: 401 } },
+  { method: 'POST', route: '/auth/logout', path: () => '/auth/logout', expect: { others: 401 } },
   {
     method: 'POST', route: '/handoffs', path: () => '/handoffs', body: () => ({}),
     expect: { ...unauth, 'u-ana': 400, 'u-ben': 400, admin: 400, 'u-ops': 400, 'u-dev': 400, others: 403 },
@@ -105,6 +111,9 @@ const matrix: Cell[] = [
     method: 'GET', route: '/metrics', path: () => '/metrics',
     expect: { ...unauth, 'u-ana': 200, admin: 200, 'u-ops': 200, others: 403 },
   },
+  // Webhooks take a signature, never a bearer token: every caller here, admin included, is 401.
+  { method: 'POST', route: '/webhooks/intake', path: () => '/webhooks/intake', body: () => ({}), expect: { others: 401 } },
+  { method: 'POST', route: '/webhooks/hubspot', path: () => '/webhooks/hubspot', body: () => [], expect: { others: 401 } },
 ];
 
 let h: Harness;

@@ -248,6 +248,24 @@ function probes(): Probe[] {
       }
       continue;
     }
+    if (route.bodyType === 'form') {
+      // The sign-in form takes a form, never JSON (415), and only a well-formed one-time token (else 400 naming `token`).
+      const form = { 'content-type': 'application/x-www-form-urlencoded' };
+      list.push({ method, path, body: nest(50), why: 'JSON to the sign-in form' });
+      list.push({ method, path, body: '', headers: form, why: 'empty sign-in form' });
+      list.push({ method, path, body: `token=${'x'.repeat(10_000)}`, headers: form, why: 'oversize sign-in form' });
+      for (const text of hostileStrings) {
+        let encoded = text; // a lone surrogate cannot be percent-encoded: sent raw
+        try {
+          encoded = encodeURIComponent(text);
+        } catch {}
+        list.push({ method, path, body: `token=${encoded}`, headers: form, why: `sign-in token ${JSON.stringify(text.slice(0, 20))}` });
+      }
+      for (const raw of ['token=%00', 'token=%ED%A0%80', 'token=hlk_short', `token=hlk_${'a'.repeat(44)}`, 'token[a]=1', 'token=a&token=b', `token=hlk_${'a'.repeat(43)}`]) {
+        list.push({ method, path, body: raw, headers: form, why: `sign-in ${raw.slice(0, 30)}`, refuse: { status: 400, path: 'token' } });
+      }
+      continue;
+    }
     const base = valid[route.path] ?? {};
     // Deep nesting, with and without an Idempotency-Key (with one, hashing it used to overflow the stack).
     for (const depth of [17, 200, 1000]) {
