@@ -1,10 +1,11 @@
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from './src/activities';
 import { loadConfig, requireDatabaseUrl, type Config } from './src/config';
 import { createPool, type Pool } from './src/db/pool';
 import { migrate } from './src/db/migrate';
 import { temporalConnectionOptions } from './src/temporal/connection';
 import { startTracing, workerTracingOptions, type Tracing } from './src/observability/tracing';
+import { workerRuntimeTelemetry } from './src/observability/worker-metrics';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -32,6 +33,8 @@ export async function createWorker({ connection, pool, config, workflowBundle, t
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before the first connection creates the default runtime; otherwise the SDK's defaults stand.
+  if (config.WORKER_METRICS_ADDRESS) Runtime.install(workerRuntimeTelemetry(config));
   const databaseUrl = requireDatabaseUrl(config);
   await migrate(databaseUrl);
   const pool = createPool(databaseUrl);

@@ -10,6 +10,7 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { clientTracingInterceptors, startTracing } from '../observability/tracing';
+import { workerRuntimeTelemetry } from '../observability/worker-metrics';
 import { createLoginLink } from '../db/sessions';
 import { createToken, revokeDemoTokens } from '../db/tokens';
 import { loginLinkUrl } from '../cli/login-link';
@@ -37,7 +38,8 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 async function main(): Promise<number> {
   // Worker start-up (webpack's bundle report) is noise here; warnings and errors still show. The
   // launcher stops the worker itself, in order with the rest, so the runtime watches no signal.
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  // WORKER_METRICS_ADDRESS: the SDK's worker metrics for Prometheus (one runtime per process, so here).
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [], ...workerRuntimeTelemetry(loadConfig()) });
   const started: Part[] = [];
   let signalled: NodeJS.Signals | undefined;
   let onStopRequest: () => void = () => undefined;
@@ -191,6 +193,8 @@ async function startEverything(start: Start): Promise<{ banner: string; workerRu
     `Temporal UI     ${temporalUi}`,
     ...temporalCliLines(config),
     `Drafting        ${config.ANTHROPIC_API_KEY ? `Claude (${config.ANTHROPIC_MODEL})` : 'rules drafter (set ANTHROPIC_API_KEY for Claude)'}`,
+    ...(config.WORKER_METRICS_ADDRESS ? [`Worker metrics  http://${config.WORKER_METRICS_ADDRESS}/metrics`] : []),
+    ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? [`Traces          OTLP to ${config.OTEL_EXPORTER_OTLP_ENDPOINT}`] : []),
     'Demo tokens (new at every start; the previous start\'s no longer work; stored hashed):',
     ...tokens,
     `Sign-in links for the web app (each works once, for ${Math.round(config.LOGIN_LINK_TTL_S / 60)} min; more: npx handoff login-link --principal <id>):`,

@@ -23,7 +23,7 @@ beforeAll(async () => {
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
     workflowInterceptorModules: workflowTracingModules,
-    logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error },
+    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error },
   });
   h = await startHarness({}, { tracing, workflowBundle: { code: bundle.code } });
 }, 120_000);
