@@ -1,5 +1,6 @@
 import { benchBaseline, type BaselineResult } from './baseline';
 import { benchDrafter } from './drafter';
+import { benchExtract } from './extract';
 import { benchReadModel } from './read-model';
 import { cleanups, killChildren } from './processes';
 
@@ -22,6 +23,8 @@ const benches: Array<(options: BenchOptions) => Promise<BenchResult | BaselineRe
   () => benchDrafter(options.quick ? 500 : 2_000),
   (opts) => benchBaseline(opts),
   (opts) => benchReadModel(opts),
+  // Small: 100-page PDFs through the upload's extraction path (a few seconds).
+  (opts) => benchExtract(opts),
 ];
 
 const DEADLINE_MS = (options.quick ? 6 : 15) * 60_000;

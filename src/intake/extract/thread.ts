@@ -1,26 +1,27 @@
 import { decodeText, detectFormat } from './detect';
-import { docxText } from './docx';
-import { emlText } from './eml';
-import { htmlText } from './html';
-import { pdfPages } from './pdf';
 import { RefusedFile, type ExtractionOutcome, type ExtractionRequest, type RawExtraction } from './types';
 
 // Runs in a worker thread (pool.ts): untrusted files are parsed off the API's event loop, under a
-// heap limit and a time limit, and the ESM-only parsers load natively there.
+// heap limit and a time limit, and the ESM-only parsers load natively there. Each parser is loaded
+// when its first file comes, so a thread's first PDF does not wait for the email and Word parsers.
+
+// require, not import(): this module is loaded from a data: URL by tsx, where relative import() cannot resolve.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const parser = <T>(path: string): T => require(path) as T;
 
 async function extract(req: ExtractionRequest): Promise<RawExtraction> {
   const format = await detectFormat(req.bytes, req.declaredType);
   switch (format) {
     case 'pdf':
-      return { format, segments: await pdfPages(req.bytes) };
+      return { format, segments: await parser<typeof import('./pdf')>('./pdf').pdfPages(req.bytes) };
     case 'docx':
-      return { format, segments: [await docxText(req.bytes, req.docxMaxDecompressedBytes)] };
+      return { format, segments: [await parser<typeof import('./docx')>('./docx').docxText(req.bytes, req.docxMaxDecompressedBytes)] };
     case 'eml': {
-      const { text, capturedAt, title } = await emlText(req.bytes);
+      const { text, capturedAt, title } = await parser<typeof import('./eml')>('./eml').emlText(req.bytes);
       return { format, segments: [text], ...(capturedAt ? { capturedAt } : {}), ...(title ? { title } : {}) };
     }
     case 'html':
-      return { format, segments: [htmlText(decodeText(req.bytes) ?? '')] };
+      return { format, segments: [parser<typeof import('./html')>('./html').htmlText(decodeText(req.bytes) ?? '')] };
     default:
       return { format, segments: [decodeText(req.bytes) ?? ''] };
   }
