@@ -80,3 +80,14 @@ test('the OpenAPI document shows the webhook signed, not behind a bearer token',
   expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['201', '200', '400', '401']));
   expect(Object.keys(op.responses)).not.toContain('403');
 });
+
+test('INTAKE_WEBHOOK_SECRETS reads source=secret pairs or JSON, and a bad value fails without printing the secret', () => {
+  const { loadConfig } = require('../../src/config') as typeof import('../../src/config');
+  const env = { ...process.env };
+  expect(loadConfig({ ...env, INTAKE_WEBHOOK_SECRETS: 'crm-one=aaaaaaaaaaaaaaaa1, crm-two = bbbbbbbbbbbbbbbb2' }).INTAKE_WEBHOOK_SECRETS)
+    .toEqual({ 'crm-one': 'aaaaaaaaaaaaaaaa1', 'crm-two': 'bbbbbbbbbbbbbbbb2' });
+  expect(loadConfig({ ...env, INTAKE_WEBHOOK_SECRETS: '{"erp":"cccccccccccccccc3"}' }).INTAKE_WEBHOOK_SECRETS).toEqual({ erp: 'cccccccccccccccc3' });
+  expect(loadConfig({ ...env, INTAKE_WEBHOOK_SECRETS: undefined }).INTAKE_WEBHOOK_SECRETS).toEqual({});
+  expect(() => loadConfig({ ...env, INTAKE_WEBHOOK_SECRETS: 'crm-one=short-secret9' })).toThrow(/INTAKE_WEBHOOK_SECRETS/);
+  expect(() => loadConfig({ ...env, INTAKE_WEBHOOK_SECRETS: 'crm-one=short-secret9' })).not.toThrow(/short-secret9/);
+});
