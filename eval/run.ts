@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { draftWithLlm } from '../src/activities/llm-drafter';
 import { draftPacket } from '../src/domain/draft';
 import { IntakeBundle } from '../src/domain/intake';
 import type { PacketContent } from '../src/domain/packet';
@@ -84,7 +85,6 @@ async function llmDrafter(): Promise<Drafter | undefined> {
     process.exitCode = 2;
     return undefined;
   }
-  const { draftWithLlm } = await import('../src/activities/llm-drafter');
   const config = {
     apiKey: process.env.ANTHROPIC_API_KEY,
     model: process.env.ANTHROPIC_MODEL ?? 'claude-sonnet-4-5',

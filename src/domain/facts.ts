@@ -154,3 +154,8 @@ export function formatAmount(a: Amount): string {
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${a.currency ?? ''} ${grouped}${cents ? `.${cents}` : ''}`.trim();
 }
+
+/** Deliverable kinds a system's name is attached to ("the Manhattan WMS connector"). */
+export const NAMED_SYSTEM_KINDS = ['integration', 'connector', 'interface', 'data model', 'plugin', 'feed'] as const;
+/** One word of a system's name: capitalised ("Kronos", "ArcGIS") or camel-cased ("iManage", "ezyVet"). */
+export const SYSTEM_NAME = '(?:[A-Z][\\w.+/-]*|[a-z]+[A-Z][\\w]*)';

@@ -1,46 +1,99 @@
 import { analyzeDocuments, cite, uniqueCitations, type AnalyzedDocument, type EvidenceSentence } from './evidence';
-import { dateFactOf, extractDates, extractDurations, extractQuantities } from './facts';
+import { datesMentioned, dateFactOf, extractDates, extractDurations, extractQuantities, NAMED_SYSTEM_KINDS, SYSTEM_NAME } from './facts';
 import type { IntakeBundle } from './intake';
+import { hasNegatedVerb } from './nlp';
 import type { Citation, ImpliedPromise, PromiseCategory } from './packet';
 import { redactBundle } from './redact';
 import { declaredNotSold, notSoldClauses, type ScopeClause } from './scope';
-import { contentWords, overlap } from './text';
+import { contentWords, cutSpan, overlap, type Span } from './text';
 
 // Implied promises: what calls and emails say the vendor will do (or the buyer counts on) that the
-// contract documents do not back. Deterministic, so an LLM drafter cannot make one disappear:
-// the verifier unions these findings back into any packet.
+// contract documents do not back. Deterministic, so an LLM drafter cannot make one disappear: the
+// verifier unions these findings back into any packet.
+//
+// Each sentence is cut into clauses, and each clause is read for who speaks (a named person, "we",
+// "you", a transcript "Name:" prefix) and how: a vendor claim or commitment, or a buyer's belief
+// about what the vendor will do, is a candidate. Refusals, boundaries acknowledged by the buyer,
+// questions, the buyer's own obligations, ownership left open (a dependency finding, not a promise),
+// restatements of the contract and bare assents ("no problem") to requests the contract covers are not.
 
 type Reason = ImpliedPromise['reason'];
+type Side = 'buyer' | 'vendor';
 
-// A vendor voice committing to something, or the buyer restating a commitment they heard.
-const VENDOR_COMMITMENT = /\b(?:said|told|promised|assured|confirmed|claimed)\b[^.;]{0,40}?\bour\b[^.;]{0,20}?\b(?:can|will|'ll|could|would|handles?|supports?|works?)\b|\b(?:said|told|promised|assured|confirmed|committed|offered|guaranteed|agreed)\b[^.;]{0,40}?\b(?:we|we'll|we'd|it|that|this|they)\b[^.;]{0,20}?\b(?:can|could|will|would|'ll|should|is|are)\b|\bwe(?:'ll| will| can| could| would| are going to)\b|\bpromised\b|\bguarantee\w*|\bno problem\b|\bshould be (?:fine|ok|okay|easy|no problem)\b|\bat no (?:extra |additional )?(?:cost|charge)\b|\bfree of charge\b|\bthrow (?:it |that )?in\b/i;
-const BUYER_RESTATEMENT = /\b(?:your (?:\w+ )?team|you)(?:'ll| will| would| can| said| promised| agreed| mentioned| told| offered)\b|\b(?:as|what) (?:we )?discussed\b|\b(?:you|ben|they) (?:confirmed|assured)\b/i;
-const BUYER_EXPECTATION = /\bexpects\b|\bexpecting\b|\bassumes\b|\bassuming\b|\b(?:was|were) told\b|\bunderstands?\b|\bcounting on\b|\blooking forward to\b|\b(?:may|might) (?:also )?want\b|\bwould also like\b|\bwants?\b[^.;]{0,60}\b(?:too|also|as well)\b/i;
+/** An implied promise with what the feasibility check and the risk section need. */
+export interface PromiseFinding extends ImpliedPromise {
+  /** The date the promise points at, when it names one (directly or through a dated event). */
+  promisedBy?: string;
+}
 
-const TIMELINE = /\b(?:live|ready|done|delivered|launched?|up and running|working|shipped|finished|in place)\b[^.;]{0,40}\b(?:before|by|in time for|ahead of|until)\b|\b(?:before|by|in time for|ahead of) (?:the )?(?:\w+ ){0,2}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?)\b|\bdeadline\b|\bwithin (?:\d+|a|two|three|four) (?:days?|weeks?)\b|\bnext week\b/i;
-const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bafter[- ]hours\b|\bevenings?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the)\b|\b(?:available|reachable) (?:any ?time|around the clock)\b|\bhand-?holding\b|\bcheck-?ins?\b/i;
-const FEASIBILITY = /\bshould (?:be fine|work|be ok|be okay|be easy)\b|\bcan (?:integrate|connect|handle|work with|talk to|read|sync)\b|\bworks? with\b|\bcompatible\b|\bfeasible\b|\bpossible\b|\bno problem\b|\beasy\b|\bstraightforward\b|\bout of the box\b|\bsso\b|\bsingle sign-on\b|\bapi\b|\bintegrat\w*\b|\bscale\b|\bperformance\b/i;
-const VAGUE = /\b(?:should|might|may|probably|hopefully|try|sort (?:\w+ ){0,3}out|figure (?:\w+ ){0,2}out|together|reasonable|we'll see|as needed|flexible|somehow)\b/i;
+// Clause boundaries inside a sentence: ";", "but", and ", and"/" and" before a new speaker.
+const CLAUSE_BREAK = /\s*;\s*|,?\s+but\s+|,\s+and\s+(?=(?:we|you|they|he|she|our|your|their)\b)|,?\s+and\s+(?=[A-Z][a-z]+ (?:said|mentioned|told|promised|assured|confirmed|offered|replied|answered|agreed)\b)/;
+
+const REPORTING = /^(?:also\s+)?(?:said|says|mentioned|told \w+|promised(?: \w+)?|assured(?: \w+)?|confirmed|committed|offered|guaranteed|claimed|noted|explained|replied|answered|agreed|added|stated)\b(?:\s+that)?\s*/i;
+const BELIEF = /^(?:also\s+)?(?:is under the impression|(?:thinks?|believes?|assumes?|expects?|understands?|hopes?)\b|(?:is|are|was|were) (?:expecting|assuming|counting on|told)\b|(?:has|have) been told\b|(?:is|are) looking forward to\b|(?:was|were) promised\b)(?:\s+that)?\s*/i;
+const WANT = /^(?:also\s+)?(?:wants?|needs?|would (?:also )?like|(?:may|might) (?:also )?want|asked for|requested)\b\s*/i;
+const QUESTION = /^(?:also\s+)?(?:asked|asks|wondered|wanted to know|queried)\b/i;
+const BELIEF_ANYWHERE = /\b(?:(?:was|were|has been|have been) told|counting on|under the impression|looking forward to|thanks for agreeing|as (?:you|we) (?:said|discussed|agreed)|as promised)\b/i;
+const RESTATEMENT = /\b(?:you|your (?:\w+ )?team|your engineers|your side)\s*(?:'ll|will|would|can|could|said|promised|agreed|mentioned|told|offered|assured|committed)\b/i;
+const PRONOUN_BELIEF = /^(?:they|we|she|he)\s+(?:also\s+)?(?:think|thinks|believe|believes|assume|assumes|expect|expects|are expecting|is expecting|(?:may|might) (?:also )?want|want|wants|need|needs|are counting on|is counting on)\b/i;
+
+const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|tracks?|refresh\w*|re-?plans?|syncs?|meets?|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|live (?:on|by|in)|ready by|in production)\b/i;
+// Words that leave ownership open: the sentence is a dependency finding, reported once there.
+const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\bwork (?:it|this|that) out\b|\btbd\b|\bto be (?:determined|decided|agreed|confirmed)\b|\bstill to be decided\b|\bnobody answered\b/i;
+// A stated boundary: refused, excluded, or acknowledged as the buyer's side.
+const BOUNDARY = /\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\bstays? (?:out|with|in)\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b/i;
+const NEGATION_WORD = /\b(?:not|never|no)\b|n't\b/i;
+const HARMLESS_NO = /\bno (?:problem|extra|additional|cost|charge)\b/i;
+const PAID_OPTION = /\bpaid option\b|\bfor a fee\b|\bchange order\b|\bat (?:an )?additional cost\b|\bseparately priced\b|(?<!\bno )\bextra cost\b/i;
+const HEDGE = /\b(?:usually|typically|normally|in general|historically)\b/i;
+const BARE_ASSENT = /^(?:sure|yes|yeah|ok(?:ay)?|of course|absolutely|no problem|great|sounds good|will do|happy to|definitely|done|fine)(?:[,!.]?\s*(?:we(?:'ll| will| can)? (?:do|handle|manage) (?:it|that|this)|(?:that|it)(?:'s| is) fine|we can do that))?[.!]?$/i;
+const CONFIRMATION = /\b(?:to confirm|confirming|to recap|recap|as per|per the (?:order form|sow|contract)|attaching|attached|what the (?:sow|contract|order form) (?:says|states)|happy to confirm)\b/i;
+const INCLUSION = /\b(?:is|are) (?:included|covered|standard|part of (?:the|this))\b/i;
+
+const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin)\b/i;
+const TIMELINE = /\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
+const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:analyst|engineer|contact)\b/i;
+const SCOPE = /\b(?:add|adding|added|extra|additional|more|instead of|pull|extract|provide|deliver|take care of|convert|configure|create|write|own|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|no charge|free of charge|for free|set(?:ting)? up|build|migrate|scan|host|install|onboard|train|handle|cover|covers|covering|include[sd]?|run|do the)\b|\ball \d+\b/i;
+const DATED_EVENT = /\b(?:board meeting|board meets|meeting|board|deadline|launch|demo|event|conference|audit|open enrollment|opening|season)\b/i;
 const HISTORY = /\bhistor\w*|\barchiv\w*|\bmigrat\w*|\bback ?fill\w*|\bgoing back\b|\bolder than\b/i;
 const LIMIT_WORDS = /\b(?:older than|more than|beyond|over|up to|at most|maximum|no more than|last)\b/i;
 const BUSINESS_HOURS = /\bbusiness hours\b|\bbusiness days?\b|\b9(?:am|:00)?\s*-\s*5(?:pm|:00)?\b|\bstandard support\b/i;
 const EXTENDED_SUPPORT = /\b24\/7\b|\b24x7\b|\bweekends?\b|\bafter[- ]hours\b|\bevenings?\b|\bon[- ]?call\b|\bnights?\b|\baround the clock\b/i;
+const ORDINAL = /\b(second|third|fourth|fifth|sixth)\s+(?:\w+\s+)?([a-z]+?)s?\b/gi;
+const ORDINALS: Record<string, number> = { second: 2, third: 3, fourth: 4, fifth: 5, sixth: 6 };
+const VAGUE = /\b(?:should|might|may|probably|hopefully|try|reasonable|we'll see|as needed|flexible|somehow)\b/i;
 
-// Words that make a sentence a promise but say nothing about its content.
+// Words that make a clause a promise but say nothing about its content.
 const CUE_WORDS = new Set(contentWords(
   'said told promised assured confirmed committed offered guaranteed agreed mentioned asked expects expecting ' +
   'looking forward want wants also too include included including sure before after will can could would should ' +
-  'need needs just confirm discussed team know thanks fine okay ok problem definitely course',
+  'need needs just confirm confirming discussed team know thanks fine okay ok problem definitely course covered ' +
+  'standard recap order form sow attaching attached happy yes great said mention noted',
 ));
 
 interface ContractContext {
   sentenceWords: Set<string>[];
+  allWords: Set<string>;
   notSold: ScopeClause[];
   limits: Array<{ months: number; source: Citation }>;
   counts: Map<string, { count: number; sentence: EvidenceSentence }>;
   supportHours?: EvidenceSentence;
   goLive?: { date: string; sentence: EvidenceSentence };
+  names: Map<string, Side>;
   nameWords: Set<string>;
+  systems: Map<string, { names: string[]; sentence: EvidenceSentence }>;
+}
+
+interface Clause extends Span {
+  sentence: EvidenceSentence;
+}
+
+interface Reading {
+  side?: Side;
+  /** How the speaker relates to the content. */
+  mode: 'claim' | 'belief' | 'want' | 'question' | 'plain';
+  /** The clause without its speaker and verb. */
+  content: string;
 }
 
 /** Implied promises of a bundle (redacted first: quotes are slices of the redacted text). */
@@ -50,53 +103,179 @@ export function detectImpliedPromises(bundle: IntakeBundle): ImpliedPromise[] {
 }
 
 export function impliedPromisesIn(docs: AnalyzedDocument[], bundle: IntakeBundle): ImpliedPromise[] {
+  return promiseFindings(docs, bundle).map(({ promisedBy: _d, ...promise }) => promise);
+}
+
+export function promiseFindings(docs: AnalyzedDocument[], bundle: IntakeBundle): PromiseFinding[] {
   const contract = contractContext(docs, bundle);
-  const promises: Array<ImpliedPromise & { words: string[] }> = [];
+  const events = datedEvents(docs);
+  const promises: Array<PromiseFinding & { words: string[] }> = [];
   for (const doc of docs) {
     if (doc.contract) continue;
-    for (const sentence of doc.sentences) {
-      const promise = promiseIn(sentence, contract);
-      if (!promise) continue;
-      const words = topicWords(sentence.text, contract);
+    const clauses = doc.sentences.flatMap((sentence) => cutSpan(doc.doc.text, sentence, CLAUSE_BREAK).map((c): Clause => ({ ...c, sentence })));
+    clauses.forEach((clause, i) => {
+      const promise = promiseIn(clauses, i, contract, events);
+      if (!promise) return;
+      const words = topicWords(promise.statement, contract);
       const same = promises.find((p) => p.category === promise.category && similar(words, p.words));
       if (same) {
         same.sources = uniqueCitations([...same.sources, ...promise.sources]);
         if (promise.reason === 'exceeds contract') same.reason = promise.reason;
+        same.promisedBy ??= promise.promisedBy;
       } else {
         promises.push({ ...promise, words });
       }
-    }
+    });
   }
   return promises.map(({ words: _words, ...promise }) => promise);
 }
 
-function promiseIn(sentence: EvidenceSentence, contract: ContractContext): ImpliedPromise | null {
-  const text = sentence.text;
-  const committed = VENDOR_COMMITMENT.test(text) || (sentence.author === 'buyer' && BUYER_RESTATEMENT.test(text));
-  const expected = BUYER_EXPECTATION.test(text);
-  const conflict = contractConflict(sentence, contract);
-  if (!committed && !expected && !conflict) return null;
-  if (!conflict && backedByContract(sentence, contract)) return null;
-  const category = categoryOf(sentence, conflict?.category);
-  const reason: Reason = conflict ? 'exceeds contract' : VAGUE.test(text) ? 'vague commitment' : 'not in contract';
+function promiseIn(clauses: Clause[], i: number, contract: ContractContext, events: Map<string, string>): PromiseFinding | null {
+  const clause = clauses[i];
+  const reading = readClause(clause, contract);
+  if (reading.mode === 'question' || /\?\s*$/.test(clause.text)) return null;
+  const content = reading.content;
+  if (VAGUE_OWNER.test(clause.text) || PAID_OPTION.test(clause.text) || HEDGE.test(content)) return null;
+  if (isRefusal(content)) return null;
+
+  let subject: Clause = clause;
+  let extra: Citation[] = [];
+  const empty = topicWords(content, contract).length === 0;
+  if (reading.side === 'vendor' && empty) {
+    // "Marco assured her it can", "Ben said no problem": the content is the request it answers.
+    const request = clauses[i - 1];
+    if (!request || (request.sentence !== clause.sentence && request.sentence.documentId !== clause.sentence.documentId)) return null;
+    const requestConflict = contractConflict(request, contract);
+    if (BARE_ASSENT.test(content.trim()) && !requestConflict) return null;
+    if (!requestConflict && backedByContract(request.text, contract)) return null;
+    subject = request;
+    if (request.sentence !== clause.sentence) extra = [cite(request.sentence)];
+  } else if (empty) {
+    return null;
+  }
+
+  const committed =
+    (reading.side === 'vendor' && (reading.mode === 'claim' || COMMITMENT.test(content))) ||
+    (reading.side === 'buyer' && RESTATEMENT.test(clause.text)) ||
+    reading.mode === 'belief' ||
+    BELIEF_ANYWHERE.test(clause.text);
+  const conflict = contractConflict(subject, contract);
+  // A want, or a buyer stating something beyond the contract ("Priya confirmed the go-live target of
+  // January 15"), is an expectation unless the vendor turned it down.
+  const asks = reading.mode === 'want' || (reading.side === 'buyer' && reading.mode === 'claim');
+  const wanted = asks && conflict !== null && !refusedNext(clauses, i, contract);
+  if (!committed && !wanted) return null;
+  if (!conflict && backedByContract(subject.text, contract, CONFIRMATION.test(clause.sentence.text) || INCLUSION.test(content))) return null;
+
+  const promisedBy = promisedDate(subject, events);
+  const category = conflict?.category ?? categoryOf(subject.text, promisedBy);
+  const reason: Reason = conflict ? 'exceeds contract' : VAGUE.test(clause.text) ? 'vague commitment' : 'not in contract';
+  const sentence = clause.sentence;
   return {
-    statement: text.replace(/\s+/g, ' '),
+    statement: sentence.text.replace(/\s+/g, ' '),
     reason,
     category,
-    sources: uniqueCitations([cite(sentence), ...(conflict ? [conflict.source] : [])]),
+    sources: uniqueCitations([cite(sentence), ...extra, ...(conflict ? [conflict.source] : [])]),
+    ...(promisedBy ? { promisedBy } : {}),
   };
 }
 
-const DATED_EVENT = /\b(?:meeting|board|deadline|launch|live|ready|demo|event|conference|audit|open enrollment)\b/i;
+function readClause(clause: Clause, contract: ContractContext): Reading {
+  let text = clause.text;
+  // "Priya, to recap: …" addresses someone; the speaker is the author.
+  const vocative = /^([A-Z][a-z]+),\s+/.exec(text);
+  if (vocative && contract.names.has(vocative[1].toLowerCase())) text = text.slice(vocative[0].length);
+  text = text.replace(/^(?:just )?(?:to confirm|to recap|as discussed|as we discussed)(?: what we discussed)?[:,]\s*/i, '');
+  const author = clause.sentence.author;
+  // Transcript lines: "Ben: we will send that every Monday."
+  const prefix = /^([A-Z][a-z]+):\s+/.exec(text);
+  let side: Side | undefined;
+  if (prefix) {
+    side = contract.names.get(prefix[1].toLowerCase());
+    text = text.slice(prefix[0].length);
+  }
+  const named = /^(?:(?:and|then|so)\s+)?([A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?\s+/.exec(text);
+  const namedSide = named ? contract.names.get(named[1].toLowerCase()) : undefined;
+  if (named && namedSide) {
+    side = namedSide;
+    return modeOf(text.slice(named[0].length), side);
+  }
+  const pronoun = /^(?:we|i)\s+/i.exec(text);
+  if (!side && pronoun) side = author;
+  if (!side && /^(?:you|your)\b/i.test(text)) side = author === 'buyer' ? 'vendor' : 'buyer';
+  if (!side && /^(?:she|he|they)\s+/i.test(text)) {
+    const m = /^(?:she|he|they)\s+/i.exec(text)!;
+    const rest = modeOf(text.slice(m[0].length), undefined);
+    // "She said …" reports someone named earlier: a belief or a want still counts, a claim is nobody's.
+    return rest.mode === 'belief' || rest.mode === 'want' ? rest : { ...rest, side: undefined };
+  }
+  const reading = modeOf(pronoun ? text.slice(pronoun[0].length) : text, side ?? author);
+  return pronoun && reading.mode === 'plain' ? { ...reading, content: text } : reading;
+}
 
-function categoryOf(sentence: EvidenceSentence, conflictCategory?: PromiseCategory): PromiseCategory {
-  const text = sentence.text;
-  if (conflictCategory) return conflictCategory;
+function modeOf(rest: string, side: Side | undefined): Reading {
+  if (QUESTION.test(rest)) return { side, mode: 'question', content: rest };
+  const reported = REPORTING.exec(rest);
+  if (reported) {
+    const content = rest.slice(reported[0].length);
+    // "Dana mentioned they may want …", "Ian mentioned they expect …": a belief behind the report.
+    if (PRONOUN_BELIEF.test(content)) return { side: 'buyer', mode: /want|need/i.test(content.split(/\s+/).slice(1, 4).join(' ')) ? 'want' : 'belief', content };
+    return { side, mode: 'claim', content };
+  }
+  const belief = BELIEF.exec(rest);
+  if (belief) return { side, mode: 'belief', content: rest.slice(belief[0].length) };
+  const want = WANT.exec(rest);
+  if (want) return { side, mode: 'want', content: rest.slice(want[0].length) };
+  if (PRONOUN_BELIEF.test(rest)) return { side, mode: /want|need/i.test(rest.split(/\s+/).slice(1, 4).join(' ')) ? 'want' : 'belief', content: rest };
+  return { side, mode: 'plain', content: rest };
+}
+
+// A refusal or an acknowledged boundary. compromise decides whether a negation word negates the
+// clause's verb ("we cannot offer", "does not expect") rather than sitting in a phrase ("no problem").
+function isRefusal(content: string): boolean {
+  if (BOUNDARY.test(content)) return true;
+  if (!NEGATION_WORD.test(content) || HARMLESS_NO.test(content)) return false;
+  return hasNegatedVerb(content);
+}
+
+// A request the vendor turned down in the next sentences ("Paula would also like OSHA filings
+// handled. Marco said we cannot file with OSHA.") is a boundary, not a promise.
+function refusedNext(clauses: Clause[], i: number, contract: ContractContext): boolean {
+  const words = new Set(topicWords(clauses[i].text, contract));
+  return clauses.slice(i + 1, i + 4).some((c) => c.sentence.documentId === clauses[i].sentence.documentId && isRefusal(c.text) && topicWords(c.text, contract).some((w) => words.has(w)));
+}
+
+function categoryOf(text: string, promisedBy: string | undefined): PromiseCategory {
   if (TIMELINE.test(text)) return 'timeline_commitment';
-  if (DATED_EVENT.test(text) && extractDates(text, sentence.capturedAt).length > 0) return 'timeline_commitment';
+  if (promisedBy && (TIMELINE_DELIVERY.test(text) || DATED_EVENT.test(text) || /\b(?:by|before|ahead of|until)\b/i.test(text))) return 'timeline_commitment';
   if (SUPPORT.test(text)) return 'support_expectation';
-  if (FEASIBILITY.test(text)) return 'feasibility';
-  return 'scope_promise';
+  if (SCOPE.test(text)) return 'scope_promise';
+  return 'feasibility';
+}
+
+// The date a clause points at: a calendar or relative date in it, else the date of an event it
+// names ("before the board meeting" -> the board meets on December 15).
+function promisedDate(clause: Clause, events: Map<string, string>): string | undefined {
+  const own = datesMentioned(clause.text, clause.sentence.capturedAt);
+  if (own.length > 0) return own[0];
+  for (const [event, date] of events) if (new RegExp(`\\b${event}\\b`, 'i').test(clause.text)) return date;
+  return undefined;
+}
+
+/** Events the evidence dates ("the board meets on December 15"): event word -> ISO date. */
+export function datedEvents(docs: AnalyzedDocument[]): Map<string, string> {
+  const events = new Map<string, string>();
+  for (const doc of docs) {
+    if (doc.crm) continue;
+    for (const sentence of doc.sentences) {
+      const m = DATED_EVENT.exec(sentence.text);
+      if (!m) continue;
+      const date = extractDates(sentence.text, sentence.capturedAt)[0];
+      const word = m[0].toLowerCase().split(' ')[0];
+      if (date && !events.has(word)) events.set(word, date);
+    }
+  }
+  return events;
 }
 
 interface Conflict {
@@ -106,37 +285,51 @@ interface Conflict {
 }
 
 // Goes beyond a limit the contract states: an exclusion, a history cut-off, a count, support
-// hours, or the contracted go-live date.
-function contractConflict(sentence: EvidenceSentence, contract: ContractContext): Conflict | null {
-  const text = sentence.text;
-  const words = contentWords(text);
-  for (const clause of contract.notSold) {
-    const itemWords = contentWords(clause.item).filter((w) => !CUE_WORDS.has(w));
-    if (itemWords.length >= 2 && overlap(itemWords, new Set(words)) >= 0.5) return { category: 'scope_promise', source: clause.quote };
+// hours, the contracted go-live date, or a named system the contract names differently.
+function contractConflict(clause: Clause, contract: ContractContext): Conflict | null {
+  const text = clause.text;
+  const words = new Set(contentWords(text));
+  for (const item of contract.notSold) {
+    const itemWords = contentWords(item.item).filter((w) => !CUE_WORDS.has(w));
+    const need = itemWords.length >= 2 ? 0.5 : 1;
+    if (itemWords.length >= 1 && overlap(itemWords, words) >= need && itemWords.some((w) => w.length > 3)) return { category: 'scope_promise', source: item.quote };
   }
   if (HISTORY.test(text)) {
     const asked = Math.max(0, ...extractDurations(text));
     const limit = contract.limits.find((l) => asked > l.months);
     if (limit) return { category: 'scope_promise', source: limit.source };
   }
-  for (const q of extractQuantities(text)) {
+  for (const q of [...extractQuantities(text), ...ordinals(text)]) {
     const sold = contract.counts.get(q.thing);
     if (sold && q.count > sold.count) return { category: 'scope_promise', source: cite(sold.sentence) };
   }
-  if (contract.supportHours && EXTENDED_SUPPORT.test(text) && /\bsupport|available|on[- ]?call|cover/i.test(text)) {
+  if (contract.supportHours && EXTENDED_SUPPORT.test(text) && /\bsupport|available|on[- ]?call|cover|on[- ]?site/i.test(text)) {
     return { category: 'support_expectation', source: cite(contract.supportHours) };
   }
-  if (contract.goLive && dateFactOf(text) === 'go_live') {
-    const date = extractDates(text, sentence.capturedAt)[0];
+  if (contract.goLive && (dateFactOf(text) === 'go_live' || /\b(?:live|in production|launch)\b/i.test(text))) {
+    const date = extractDates(text, clause.sentence.capturedAt)[0];
     if (date && date < contract.goLive.date) return { category: 'timeline_commitment', source: cite(contract.goLive.sentence) };
+  }
+  for (const [kind, sold] of contract.systems) {
+    const m = new RegExp(`\\b(${SYSTEM_NAME}(?:\\s${SYSTEM_NAME}){0,2})\\s+${kind}\\b`).exec(text);
+    if (m && /\binstead of\b/i.test(text) && !sold.names.some((n) => n.includes(m[1]) || m[1].includes(n))) return { category: 'scope_promise', source: cite(sold.sentence) };
   }
   return null;
 }
 
-// A statement is backed when one contract sentence carries (nearly) all of its content words.
-function backedByContract(sentence: EvidenceSentence, contract: ContractContext): boolean {
-  const words = topicWords(sentence.text, contract);
+function ordinals(text: string): Array<{ thing: string; count: number }> {
+  const out: Array<{ thing: string; count: number }> = [];
+  ORDINAL.lastIndex = 0;
+  for (let m = ORDINAL.exec(text); m; m = ORDINAL.exec(text)) out.push({ thing: m[2].toLowerCase(), count: ORDINALS[m[1].toLowerCase()] });
+  return out;
+}
+
+// A statement is backed when one contract sentence carries (nearly) all of its content words; a
+// confirmation ("to recap: …") may spread over the contract's sentences.
+function backedByContract(text: string, contract: ContractContext, confirmation = false): boolean {
+  const words = topicWords(text, contract);
   if (words.length === 0) return false;
+  if (confirmation && overlap(words, contract.allWords) >= 0.66) return true;
   return contract.sentenceWords.some((set) => overlap(words, set) >= 0.75);
 }
 
@@ -145,7 +338,7 @@ function topicWords(text: string, contract: ContractContext): string[] {
 }
 
 const similar = (a: string[], b: string[]): boolean =>
-  Math.max(overlap(a, new Set(b)), overlap(b, new Set(a))) >= 0.6;
+  a.length > 0 && b.length > 0 && Math.max(overlap(a, new Set(b)), overlap(b, new Set(a))) >= 0.6;
 
 function contractContext(docs: AnalyzedDocument[], bundle: IntakeBundle): ContractContext {
   const sentences = docs.filter((d) => d.contract && !d.crm).flatMap((d) => d.sentences);
@@ -158,6 +351,7 @@ function contractContext(docs: AnalyzedDocument[], bundle: IntakeBundle): Contra
     for (const months of extractDurations(clause.item)) limits.push({ months, source: clause.quote });
   }
   let goLive: ContractContext['goLive'];
+  const systems: ContractContext['systems'] = new Map();
   for (const sentence of sentences) {
     for (const q of extractQuantities(sentence.text)) if (!counts.has(q.thing)) counts.set(q.thing, { count: q.count, sentence });
     if (limits.length === 0 && HISTORY.test(sentence.text) && LIMIT_WORDS.test(sentence.text)) {
@@ -167,15 +361,35 @@ function contractContext(docs: AnalyzedDocument[], bundle: IntakeBundle): Contra
       const date = extractDates(sentence.text, sentence.capturedAt)[0];
       if (date) goLive = { date, sentence };
     }
+    for (const kind of NAMED_SYSTEM_KINDS) {
+      const re = new RegExp(`\\b(${SYSTEM_NAME}(?:\\s${SYSTEM_NAME}){0,2})\\s+${kind}\\b`, 'g');
+      for (let m = re.exec(sentence.text); m; m = re.exec(sentence.text)) {
+        const entry = systems.get(kind) ?? { names: [], sentence };
+        entry.names.push(m[1]);
+        systems.set(kind, entry);
+      }
+    }
   }
-  const names = [...bundle.stakeholders.map((s) => s.name), ...Object.values(bundle.owners).flatMap((p) => (p ? [p.name] : []))];
+  const names = new Map<string, Side>();
+  const vendorPeople = [...Object.values(bundle.owners).flatMap((p) => (p ? [p.name] : [])), ...bundle.stakeholders.filter((s) => s.side !== 'buyer').map((s) => s.name)];
+  for (const n of vendorPeople) names.set(firstName(n), 'vendor');
+  for (const s of bundle.stakeholders.filter((s) => s.side === 'buyer')) names.set(firstName(s.name), 'buyer');
+  names.set(bundle.customer.name.split(/\s+/)[0].toLowerCase(), 'buyer');
+  const allNames = [...vendorPeople, ...bundle.stakeholders.map((s) => s.name)];
   return {
     sentenceWords: sentences.map((s) => new Set(contentWords(s.text))),
+    allWords: new Set(sentences.flatMap((s) => contentWords(s.text))),
     notSold,
     limits,
     counts,
     supportHours: sentences.find((s) => BUSINESS_HOURS.test(s.text)),
     goLive,
-    nameWords: new Set(contentWords(names.join(' ')).concat(contentWords(bundle.customer.name))),
+    names,
+    nameWords: new Set(contentWords(allNames.join(' ')).concat(contentWords(bundle.customer.name))),
+    systems,
   };
 }
+
+// "Dr. Helen Moore" is addressed as Helen.
+const firstName = (name: string): string => name.replace(/^(?:dr|mr|mrs|ms|prof)\.?\s+/i, '').split(/\s+/)[0].toLowerCase();
+

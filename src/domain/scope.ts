@@ -92,7 +92,7 @@ function listItems(source: string, list: Span): Span[] {
 
 function commaItems(source: string, list: Span): Span[] {
   const pieces = cutSpan(source, list, /,\s*(?:and\s+|or\s+)?/);
-  if (pieces.length < 2) return pieces;
+  if (pieces.length < 2) return cutSpan(source, list, /\s+and\s+/);
   const last = pieces.pop()!;
   return [...pieces, ...cutSpan(source, last, /\s+and\s+/)];
 }
