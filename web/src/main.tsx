@@ -12,6 +12,8 @@ import { NewHandoffPage } from './pages/NewHandoff';
 import { SignInNeeded } from './pages/SignInNeeded';
 import './styles.css';
 
+// Page paths never start with an API prefix (handoffs, inbox, auth, …): the server answers those
+// with JSON, and only other paths with the app.
 // The dashboard pulls in the chart library: its own chunk, loaded when first opened.
 const DashboardPage = lazy(() => import('./pages/Dashboard'));
 
@@ -34,11 +36,10 @@ function App() {
         <Suspense fallback={<p className="loading">Loading…</p>}>
           <Switch>
             <Route path="/" component={InboxPage} />
-            <Route path="/inbox" component={InboxPage} />
             <Route path="/board" component={BoardPage} />
             <Route path="/dashboard" component={DashboardPage} />
             <Route path="/new" component={NewHandoffPage} />
-            <Route path="/handoffs/:id">{(params) => <HandoffPage id={params.id} />}</Route>
+            <Route path="/handoff/:id">{(params) => <HandoffPage id={params.id} />}</Route>
             <Route>
               <h1>Not found</h1>
               <p>There is no page here.</p>

@@ -46,20 +46,15 @@ export function ok<T>(result: { data?: T; error?: unknown; response: Response })
 /** A fresh request id per user action: a retried click is then the same action (the API dedupes by it). */
 export const requestId = () => crypto.randomUUID();
 
-/** The signed-in person as GET /auth/session answers (sign-in lives outside the route table). */
-export interface Session {
-  principal: { id: string; name?: string; roles: string[] };
-  csrfToken: string;
-  expiresAt: string;
-}
+/** The signed-in person (GET /auth/session), or null when there is no session (401). */
+export type Session = Schemas['SessionView'];
 
 export async function fetchSession(): Promise<Session | null> {
-  const res = await fetch('/auth/session', { credentials: 'same-origin', headers: { accept: 'application/json' } });
-  if (res.status === 401) return null;
-  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => undefined));
-  return (await res.json()) as Session;
+  const result = await api.GET('/auth/session', {});
+  if (result.response.status === 401) return null;
+  return ok(result);
 }
 
 export async function signOut(): Promise<void> {
-  await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin', headers: { 'x-csrf-token': csrfToken ?? '' } });
+  await api.POST('/auth/logout', {});
 }

@@ -661,6 +661,24 @@ export interface components {
                 temporalUi: string;
             };
         };
+        UploadedFile: {
+            documentId: string;
+            filename?: string;
+            /** @enum {string} */
+            kind: "agreement" | "sow" | "proposal" | "call_notes" | "email" | "crm_note" | "intake_form" | "other";
+            /** @description true when no kind was sent: check it, and send the file again with `kind` if it is wrong */
+            kindInferred: boolean;
+            kindReason?: string;
+            /** @description the type the content was read as */
+            mediaType: string;
+            sha256: string;
+            sizeBytes: number;
+            /** @description PDFs: pages read */
+            pages?: number;
+            /** @description false when the text held a credential: only the redacted text was kept */
+            originalStored: boolean;
+            note?: string;
+        };
         /** @description A closed deal's evidence (INTAKE.md) */
         IntakeBundle: {
             dealId: string;
@@ -784,6 +802,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             }[];
             reviewItems: {
@@ -894,6 +913,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             } | null;
             contractFacts: {
@@ -901,6 +921,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             }[];
             buyerIntent: {
@@ -908,6 +929,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             }[];
             soldScope: {
@@ -915,6 +937,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             }[];
             notSold: {
@@ -922,6 +945,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             }[];
             ambiguities: {
@@ -929,6 +953,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             }[];
             impliedPromises: {
@@ -940,6 +965,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             }[];
             stakeholders: {
@@ -952,6 +978,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             }[];
             risks: {
@@ -961,6 +988,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             }[];
             dependencies: {
@@ -970,6 +998,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             }[];
             firstThirtyDayCriteria: {
@@ -977,6 +1006,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             }[];
             firstMilestonePlan: {
@@ -1007,6 +1037,7 @@ export interface components {
                 sources: {
                     documentId: string;
                     quote: string;
+                    page?: number;
                 }[];
             }[];
             completeness: {
@@ -1025,6 +1056,7 @@ export interface components {
                     sources: {
                         documentId: string;
                         quote: string;
+                        page?: number;
                     }[];
                 }[];
             };
@@ -1662,10 +1694,22 @@ export interface operations {
                     /** @description Not accepted here: recorded by POST /handoffs/{id}/secrets/rotated */
                     secretRotations?: unknown;
                 };
+                "multipart/form-data": {
+                    /** @description The intake bundle as JSON; its documents (may be empty) are joined by one per file */
+                    bundle: string;
+                    /** @description One part per file: PDF, DOCX, EML, HTML, Markdown or plain text, read by content (the declared type, when not generic, must agree) */
+                    file?: string[];
+                    /** @description Per file, in the order of the files (none, or one per file; empty = infer) */
+                    kind?: ("" | "agreement" | "sow" | "proposal" | "call_notes" | "email" | "crm_note" | "intake_form" | "other")[];
+                    /** @description Per file: the document id (default: the file name made id-safe) */
+                    id?: string[];
+                    /** @description Per file: when the document was captured (default: an email's Date header, else now) */
+                    capturedAt?: string[];
+                };
             };
         };
         responses: {
-            /** @description The deal's handoff is running already */
+            /** @description The deal's handoff is running already (files sent with it are not stored) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1674,13 +1718,23 @@ export interface operations {
                     "application/json": components["schemas"]["HandoffCreated"];
                 };
             };
-            /** @description Started */
+            /** @description Started; `files` (multipart) shows each file's document id and kind, given or inferred, to confirm */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HandoffCreated"];
+                    "application/json": {
+                        handoffId: string;
+                        /** @description false when the deal's handoff is running already */
+                        created: boolean;
+                        /** @description the earlier handoff of the deal this one restarts */
+                        restartOf?: string;
+                        links: {
+                            temporalUi: string;
+                        };
+                        files?: components["schemas"]["UploadedFile"][];
+                    };
                 };
             };
             /** @description Malformed request: zod field paths in `errors` */
@@ -2140,16 +2194,153 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["AddEvidenceBody"];
+                "multipart/form-data": {
+                    /** @description Optional: the rest of the evidence body as JSON (documents, kickoffTarget, systemOfRecord); one document is added per file */
+                    evidence?: string;
+                    /** @description One part per file: PDF, DOCX, EML, HTML, Markdown or plain text, read by content (the declared type, when not generic, must agree) */
+                    file?: string[];
+                    /** @description Per file, in the order of the files (none, or one per file; empty = infer) */
+                    kind?: ("" | "agreement" | "sow" | "proposal" | "call_notes" | "email" | "crm_note" | "intake_form" | "other")[];
+                    /** @description Per file: the document id (default: the file name made id-safe) */
+                    id?: string[];
+                    /** @description Per file: when the document was captured (default: an email's Date header, else now) */
+                    capturedAt?: string[];
+                };
             };
         };
         responses: {
-            /** @description The handoff's new state */
+            /** @description The handoff's new state; `files` (multipart) shows each file's document id and kind, given or inferred, to confirm */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HandoffView"];
+                    "application/json": {
+                        handoffId: string;
+                        dealId: string;
+                        customerName: string;
+                        /** @enum {string} */
+                        stage: "intake" | "waiting_for_evidence" | "drafting" | "in_review" | "awaiting_signoff" | "kickoff_release" | "first_milestone" | "completed" | "cancelled";
+                        packet?: {
+                            version: number;
+                            hash: string;
+                            draftedBy: string;
+                            completeness: number;
+                            impliedPromises: number;
+                            fallbackReason?: string;
+                        };
+                        gateFailures: {
+                            /** @enum {string} */
+                            code: "trigger_not_handoff" | "missing_handoff_owner" | "missing_implementation_owner" | "missing_deadline" | "missing_system_of_record" | "missing_scope_evidence" | "contradiction" | "stale_evidence" | "out_of_policy";
+                            field?: string;
+                            documentId?: string;
+                            detail: string;
+                            /** @default [] */
+                            sources: {
+                                documentId: string;
+                                quote: string;
+                                page?: number;
+                            }[];
+                        }[];
+                        reviewItems: {
+                            id: string;
+                            /** @enum {string} */
+                            category: "scope_promise" | "timeline_commitment" | "support_expectation" | "feasibility" | "customer_facing_promise" | "dependency_owner";
+                            summary: string;
+                            routeTo: string;
+                            blocking: boolean;
+                            routedAt: string;
+                            remindAt?: string;
+                            escalateAt?: string;
+                            decision?: {
+                                /** @enum {string} */
+                                decision: "approved" | "rejected";
+                                by: string;
+                                at: string;
+                                comment?: string;
+                            };
+                            notices?: {
+                                reminders: number;
+                                escalations: number;
+                                lastAt?: string;
+                            };
+                        }[];
+                        openQuestions: {
+                            id: string;
+                            question: string;
+                            /** @enum {string} */
+                            askOf: "sales" | "buyer" | "implementation" | "handoff_owner";
+                            blocking: boolean;
+                            /** @enum {string} */
+                            gate?: "trigger_not_handoff" | "missing_handoff_owner" | "missing_implementation_owner" | "missing_deadline" | "missing_system_of_record" | "missing_scope_evidence" | "contradiction" | "stale_evidence" | "out_of_policy";
+                            askedOf?: string;
+                            askedAt: string;
+                            remindAt?: string;
+                            escalateAt?: string;
+                            answer?: {
+                                text: string;
+                                by: string;
+                                at: string;
+                            };
+                            notices?: {
+                                reminders: number;
+                                escalations: number;
+                                lastAt?: string;
+                            };
+                        }[];
+                        bundleHash: string;
+                        rework: number;
+                        returnsForContext: number;
+                        milestone?: {
+                            due?: string;
+                            /** @enum {string} */
+                            status?: "on_track" | "at_risk" | "met" | "not_met";
+                            note?: string;
+                            /** @default [] */
+                            criteriaMet: string[];
+                        };
+                        signoffs: {
+                            sales?: {
+                                by: string;
+                                at: string;
+                                packetVersion: number;
+                                packetHash: string;
+                            };
+                            implementation?: {
+                                by: string;
+                                at: string;
+                                packetVersion: number;
+                                packetHash: string;
+                            };
+                        };
+                        release?: {
+                            releasedAt: string;
+                            packetVersion: number;
+                        };
+                        revision?: number;
+                        stageEnteredAt?: string;
+                        kickoffTarget?: string;
+                        releaseBlocked?: {
+                            reason: string;
+                            at: string;
+                            packetVersion: number;
+                        };
+                        cancelled?: {
+                            by: string;
+                            at: string;
+                            reason: string;
+                        };
+                        links: {
+                            temporalUi: string;
+                        };
+                        owners?: {
+                            handoffOwner?: string;
+                            sales?: string;
+                            implementation?: string;
+                            escalation?: string;
+                        };
+                        files?: components["schemas"]["UploadedFile"][];
+                    };
                 };
             };
             /** @description Malformed request: zod field paths in `errors` */

@@ -7,12 +7,12 @@ export function Layout({ children }: { children: ReactNode }) {
   const session = useSession();
   const [location] = useLocation();
   const links: Array<[string, string, boolean]> = [
-    ['/inbox', 'Inbox', true],
+    ['/', 'Inbox', true],
     ['/board', 'Board', true],
     ['/dashboard', 'Dashboard', hasRole(session, 'ops')],
     ['/new', 'New handoff', hasRole(session, 'sales', 'ops')],
   ];
-  const current = (href: string) => location === href || (href === '/inbox' && location === '/');
+  const current = (href: string) => location === href;
   return (
     <>
       <a className="skip" href="#main">Skip to content</a>

@@ -91,7 +91,7 @@ export function BoardPage() {
               <ul>
                 {byStage.get(s)!.map((h) => (
                   <li key={h.handoffId} className="card" data-testid="board-card" data-handoff={h.handoffId}>
-                    <Link href={`/handoffs/${h.handoffId}`}>{h.customerName}</Link>
+                    <Link href={`/handoff/${h.handoffId}`}>{h.customerName}</Link>
                     <div className="muted">{h.dealId} · <StageBadge stage={h.stage} />{isOverdue(h) ? <span className="badge overdue">Overdue</span> : null}</div>
                     <div className="muted">
                       Owners: {[h.owners.handoffOwner, h.owners.sales, h.owners.implementation].filter(Boolean).join(', ') || '—'} · kickoff {h.kickoffTarget ?? '—'}

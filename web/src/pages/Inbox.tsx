@@ -32,7 +32,7 @@ export function InboxPage() {
                 {inbox.data.items.map((item) => (
                   <tr key={`${item.handoffId}/${item.kind}/${item.id}`} className={item.overdue ? 'overdue' : undefined} data-testid="inbox-item">
                     <td>
-                      <span className="kind">{kindLabel[item.kind]}</span> <Link href={`/handoffs/${item.handoffId}#${item.kind === 'signoff' ? 'signoff' : item.id}`}>{item.summary}</Link>
+                      <span className="kind">{kindLabel[item.kind]}</span> <Link href={`/handoff/${item.handoffId}#${item.kind === 'signoff' ? 'signoff' : item.id}`}>{item.summary}</Link>
                     </td>
                     <td>{item.customerName} <span className="muted">({item.dealId})</span></td>
                     <td><StageBadge stage={item.stage} /></td>

@@ -14,7 +14,7 @@ export function NewHandoffPage() {
   const fileId = useId();
   const start = useMutation({
     mutationFn: async (body: Bundle) => ok(await api.POST('/handoffs', { body })),
-    onSuccess: (created) => navigate(`/handoffs/${created.handoffId}`),
+    onSuccess: (created) => navigate(`/handoff/${created.handoffId}`),
   });
   return (
     <>
