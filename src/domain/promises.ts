@@ -54,6 +54,7 @@ const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|delivered|launch\w*|up a
 const TIMELINE = /\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
 const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:analyst|engineer|contact)\b/i;
 const SCOPE = /\b(?:add|adding|added|extra|additional|more|instead of|pull|extract|provide|deliver|take care of|convert|configure|create|write|own|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|no charge|free of charge|for free|set(?:ting)? up|build|migrate|scan|host|install|onboard|train|handle|cover|covers|covering|include[sd]?|run|do the)\b|\ball \d+\b/i;
+const MORE_SCOPE = /\b(?:add|adding|extra|additional|more|instead of|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|free of charge|for free|cover (?:all|the)|all \d+|onboard)\b/i;
 const DATED_EVENT = /\b(?:board meeting|board meets|meeting|board|deadline|launch|demo|event|conference|audit|open enrollment|opening|season)\b/i;
 const HISTORY = /\bhistor\w*|\barchiv\w*|\bmigrat\w*|\bback ?fill\w*|\bgoing back\b|\bolder than\b/i;
 const LIMIT_WORDS = /\b(?:older than|more than|beyond|over|up to|at most|maximum|no more than|last)\b/i;
@@ -247,8 +248,10 @@ function refusedNext(clauses: Clause[], i: number, contract: ContractContext): b
 
 function categoryOf(text: string, promisedBy: string | undefined): PromiseCategory {
   if (TIMELINE.test(text)) return 'timeline_commitment';
-  if (promisedBy && (TIMELINE_DELIVERY.test(text) || DATED_EVENT.test(text) || /\b(?:by|before|ahead of|until)\b/i.test(text))) return 'timeline_commitment';
   if (SUPPORT.test(text)) return 'support_expectation';
+  // "add the two new properties opening in March": more work, whatever date it carries.
+  if (MORE_SCOPE.test(text)) return 'scope_promise';
+  if (promisedBy && (TIMELINE_DELIVERY.test(text) || DATED_EVENT.test(text) || /\b(?:by|before|ahead of|until)\b/i.test(text))) return 'timeline_commitment';
   if (SCOPE.test(text)) return 'scope_promise';
   return 'feasibility';
 }
