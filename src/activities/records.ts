@@ -1,6 +1,7 @@
 import type { HandoffStage } from '../domain/review';
 import type { MeasurementEvent } from '../domain/measurement';
-import { writeProgress, type ProgressRecord } from '../db/read-model';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ReadModelGap, writeProgress, writeProgressChanges, type ProgressChanges, type ProgressRecord } from '../db/read-model';
 import { storableJson } from '../db/safe-text';
 import type { ActivityDeps } from './deps';
 
@@ -49,8 +50,23 @@ export function createRecordActivities({ pool }: ActivityDeps) {
     },
 
     /** Audit rows, measurements and the read model of one step of the workflow, in one transaction. */
-    async recordProgress(progress: ProgressRecord): Promise<void> {
-      await writeProgress(pool, storableJson({ ...progress, kickoffTarget: storableDate(progress.kickoffTarget) }));
+    async recordProgress(progress: ProgressRecord | ProgressChanges): Promise<void> {
+      if (!('changes' in progress)) {
+        await writeProgress(pool, storableJson({ ...progress, kickoffTarget: storableDate(progress.kickoffTarget) }));
+        return;
+      }
+      // Changes build on the workflow's previous write, which the workflow sends first; should it still
+      // be on its way (a retry after a lost worker), wait a moment, then leave it to the retry policy.
+      const changes = storableJson(progress);
+      for (let wait = 25; ; wait *= 2) {
+        try {
+          await writeProgressChanges(pool, changes);
+          return;
+        } catch (err) {
+          if (!(err instanceof ReadModelGap) || wait > 100) throw err;
+          await sleep(wait);
+        }
+      }
     },
 
     async recordDecision(decision: DecisionRecord): Promise<void> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BusinessDate, EvidenceDocument, Owners } from './intake';
 import { GateFailure, OpenQuestion, ReviewCategory } from './packet';
+import type { DecisionRecord } from '../activities/records';
 
 // Shapes of the human side of a handoff: who acts, what they decide, and the state the workflow
 // reports back. The API validates requests with these; the workflow re-checks the business rules.
@@ -222,8 +223,15 @@ export const HandoffAck = z.object({
   handoffId: z.string(), stage: HandoffStage, packetVersion: z.number().int().optional(),
   /** The state revision this update produced: the API reads the read model once it has it. */
   revision: z.number().int().optional(),
+  /**
+   * Under the progress-as-changes patch: what this update changed, from revision `base` to
+   * `revision`, and the audit rows it queued. The API applies them to the read model at once.
+   */
+  base: z.number().int().optional(),
+  changes: z.array(z.object({ path: z.array(z.string()), value: z.unknown().optional(), remove: z.literal(true).optional() })).optional(),
+  decisions: z.array(z.record(z.string(), z.unknown())).optional(),
 });
-export type HandoffAck = z.infer<typeof HandoffAck>;
+export type HandoffAck = Omit<z.infer<typeof HandoffAck>, 'decisions'> & { decisions?: DecisionRecord[] };
 
 // The workflow imports these from ./review-progress (no zod); kept here for everyone else.
 export { isReviewComplete, pendingReviewItems, unansweredBlockingQuestions } from './review-progress';

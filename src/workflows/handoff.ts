@@ -19,6 +19,7 @@ import type { DraftOutcome } from '../activities/drafting';
 import type { DecisionRecord } from '../activities/records';
 import type { MeasurementEvent, MeasurementKind } from '../domain/measurement';
 import { pendingItems } from '../domain/pending';
+import { diff, snapshot, valueAt, type Change } from '../domain/state-delta';
 import type { OpenQuestion } from '../domain/packet';
 import { openQuestionsForGateFailures } from '../domain/questions';
 import type { HandoffAck, HandoffStage, HandoffState, QuestionState } from '../domain/review';
@@ -113,6 +114,23 @@ export const TIME_BY_TIMERS_PATCH = 'decide-by-timers-not-clock';
 /** Bookkeeping (audit, measurements, read model) as one ordinary activity per step, never a local one. */
 export const BOOKKEEPING_AS_ACTIVITIES_PATCH = 'bookkeeping-as-activities';
 
+/**
+ * Progress goes out as changes, not snapshots: each update answers its own changes (the API applies
+ * them, so an action reads its own write without waiting for the workflow), and the workflow writes
+ * what changed since its last write at stage entries, after follow-ups, and a few seconds after a
+ * burst of updates (in case no API applied them). History keeps each fact about once.
+ */
+export const PROGRESS_AS_CHANGES_PATCH = 'progress-as-changes';
+
+/** How long update changes may wait for the workflow's own write (the API has usually written them). */
+const WRITE_BEHIND_MS = 5_000;
+
+/** Where an update handler started: the document before it, and how many audit rows were queued. */
+interface Mark {
+  before: string;
+  queued: number;
+}
+
 class HandoffCancelled extends Error {}
 class TimeToContinueAsNew extends Error {}
 
@@ -143,21 +161,47 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   const queuesAudit = patched(QUEUED_AUDIT_PATCH);
   const decidesByTimers = patched(TIME_BY_TIMERS_PATCH);
   const writesProgress = patched(BOOKKEEPING_AS_ACTIVITIES_PATCH);
+  const sendsChanges = writesProgress && patched(PROGRESS_AS_CHANGES_PATCH);
   const measurementQueue: MeasurementEvent[] = resume?.measurementQueue ?? [];
   // Progress writes under way: not awaited (they are idempotent and ordered by revision), except at exit.
   const writes: Array<Promise<void>> = [];
   let writtenRevision = writesProgress ? -1 : 0;
+  // Under the changes patch: the document at the current revision, the one last written by the
+  // workflow, and the paths updates changed since then (the API may have applied those).
+  let known = '';
+  let lastWritten: string | undefined;
+  let touched: string[][] = [];
+  let writeChain: Promise<void> = Promise.resolve();
 
   setHandler(stateQuery, () => state);
   /** Every update answers this; under the progress patch it also names the revision it produced. */
-  const ack = (): HandoffAck => {
+  const ack = (mark?: Mark): HandoffAck => {
     if (!writesProgress) return { handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version };
-    state.revision = (state.revision ?? 0) + 1;
-    return { handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version, revision: state.revision };
+    if (!sendsChanges || !mark) {
+      state.revision = (state.revision ?? 0) + 1;
+      return { handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version, revision: state.revision };
+    }
+    const current = snapshot(readModelDoc());
+    const changes = diff(JSON.parse(mark.before), current, 3);
+    touched.push(...changes.map((c) => c.path));
+    const base = state.revision ?? 0;
+    state.revision = base + 1;
+    known = JSON.stringify(current);
+    return {
+      handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version, revision: state.revision,
+      base, changes, decisions: auditQueue.slice(mark.queued),
+    };
+  };
+  /** Where an update starts from: the document at the current revision, and the audit rows already queued. */
+  const begin = (): Mark | undefined => {
+    if (!sendsChanges) return undefined;
+    syncInternal();
+    return { before: known, queued: auditQueue.length };
   };
   /**
    * Every human action lands in the review_decisions audit table, once per request id. Handlers only
-   * queue the row; the main loop writes queued rows in order (flushAudit).
+   * queue the row; the main loop writes queued rows in order (flushAudit). Under the changes patch a
+   * handler does not even await the queued row: it never yields, so the changes it answers are its own.
    */
   const audit = (by: { requestId: string; actor: { id: string } }, itemId: string, decision: string, comment?: string, kind: DecisionRecord['kind'] = 'review_decision') => {
     const row: DecisionRecord = { requestId: by.requestId, handoffId: state.handoffId, itemId, kind, principalId: by.actor.id, decision, comment, packetVersion: state.packet?.version };
@@ -171,10 +215,12 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   setHandler(
     decideReviewItemUpdate,
     async (decision) => {
+      const mark = begin();
       const item = state.reviewItems.find((i) => i.id === decision.itemId)!;
       item.decision = { decision: decision.decision, by: decision.actor.id, at: now(), comment: decision.comment };
-      await audit(decision, item.id, decision.decision, decision.comment);
-      return ack();
+      const audited = audit(decision, item.id, decision.decision, decision.comment);
+      if (!sendsChanges) await audited;
+      return ack(mark);
     },
     { validator: (decision) => asFailure(() => checkReviewDecision(state, decision)) },
   );
@@ -182,10 +228,12 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   setHandler(
     answerQuestionUpdate,
     async (answer) => {
+      const mark = begin();
       const question = state.openQuestions.find((q) => q.id === answer.questionId)!;
       question.answer = { text: answer.answer, by: answer.actor.id, at: now() };
-      await audit(answer, `question:${question.id}`, 'answered', answer.answer);
-      return ack();
+      const audited = audit(answer, `question:${question.id}`, 'answered', answer.answer);
+      if (!sendsChanges) await audited;
+      return ack(mark);
     },
     { validator: (answer) => asFailure(() => checkAnswer(state, answer, owners)) },
   );
@@ -193,11 +241,13 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   setHandler(
     requestChangesUpdate,
     async (changes) => {
+      const mark = begin();
       // The comment is already part of the new bundle: the redraft reads it as evidence.
       state.bundleHash = changes.bundleHash;
       pendingRedraft = true;
-      await audit(changes, `packet:v${changes.packetVersion}`, 'changes_requested', changes.comment);
-      return ack();
+      const audited = audit(changes, `packet:v${changes.packetVersion}`, 'changes_requested', changes.comment);
+      if (!sendsChanges) await audited;
+      return ack(mark);
     },
     { validator: (changes) => asFailure(() => checkRequestChanges(state, changes, owners)) },
   );
@@ -205,14 +255,16 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   setHandler(
     returnForContextUpdate,
     async (ret) => {
+      const mark = begin();
       returnedForContext = true;
       evidenceSeen = evidenceReceived;
       state.returnsForContext += 1;
       state.openQuestions.push(
         question({ id: `return-${state.returnsForContext}`, question: `Implementation returned the handoff: ${ret.reason}`, askOf: 'handoff_owner', blocking: true }),
       );
-      await audit(ret, `packet:v${state.packet?.version}`, 'returned_for_context', ret.reason);
-      return ack();
+      const audited = audit(ret, `packet:v${state.packet?.version}`, 'returned_for_context', ret.reason);
+      if (!sendsChanges) await audited;
+      return ack(mark);
     },
     { validator: (ret) => asFailure(() => checkReturnForContext(state, ret, owners)) },
   );
@@ -220,11 +272,12 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   setHandler(
     addEvidenceUpdate,
     (evidence) => {
+      const mark = begin();
       state.bundleHash = evidence.bundleHash;
       if (evidence.kickoffTarget) state.kickoffTarget = evidence.kickoffTarget;
       if (evidence.owners) Object.assign(owners, evidence.owners);
       evidenceReceived += 1;
-      return ack();
+      return ack(mark);
     },
     { validator: (evidence) => asFailure(() => checkAddEvidence(state, evidence, owners)) },
   );
@@ -232,9 +285,11 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   setHandler(
     signoffUpdate,
     async (signoff) => {
+      const mark = begin();
       state.signoffs[signoff.role] = { by: signoff.actor.id, at: now(), packetVersion: signoff.packetVersion, packetHash: signoff.packetHash };
-      await audit(signoff, `signoff:${signoff.role}`, 'signed', signoff.comment, 'signoff');
-      return ack();
+      const audited = audit(signoff, `signoff:${signoff.role}`, 'signed', signoff.comment, 'signoff');
+      if (!sendsChanges) await audited;
+      return ack(mark);
     },
     { validator: (signoff) => asFailure(() => checkSignoff(state, signoff, owners)) },
   );
@@ -242,9 +297,10 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   setHandler(
     milestoneStatusUpdate,
     (status) => {
+      const mark = begin();
       state.milestone = { ...state.milestone, status: status.status, note: status.note, criteriaMet: status.criteriaMet ?? state.milestone?.criteriaMet ?? [] };
       if (queuesAudit) void audit(status, 'milestone', status.status, status.note, 'milestone');
-      return ack();
+      return ack(mark);
     },
     { validator: (status) => asFailure(() => checkMilestoneStatus(state, status, owners)) },
   );
@@ -252,10 +308,11 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   setHandler(
     cancelUpdate,
     (cancel) => {
+      const mark = begin();
       state.cancelled = { by: cancel.actor.id, at: now(), reason: cancel.reason };
       // Histories from before the patch did not audit cancellations; they must not start now.
       if (queuesAudit) void audit(cancel, 'handoff', 'cancelled', cancel.reason, 'cancel');
-      return ack();
+      return ack(mark);
     },
     { validator: (cancel) => asFailure(() => checkCancel(state, cancel, owners)) },
   );
@@ -263,14 +320,16 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   setHandler(
     changeOwnersUpdate,
     async (change) => {
+      const mark = begin();
       Object.assign(owners, change.owners);
       // A signoff binds its signer: one given by someone who no longer holds that role is void.
       for (const role of ['sales', 'implementation'] as const) {
         if (state.signoffs[role] && state.signoffs[role]!.by !== owners[role]?.id) delete state.signoffs[role];
       }
       for (const q of state.openQuestions.filter((q) => !q.answer)) q.askedOf = askedOf(q);
-      await audit(change, 'owners', 'owners_changed', `${change.reason} (${JSON.stringify(change.owners)})`, 'owner_change');
-      return ack();
+      const audited = audit(change, 'owners', 'owners_changed', `${change.reason} (${JSON.stringify(change.owners)})`, 'owner_change');
+      if (!sendsChanges) await audited;
+      return ack(mark);
     },
     { validator: (change) => asFailure(() => checkChangeOwners(state, change, owners)) },
   );
@@ -442,6 +501,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
    * condition() itself would start, so a decision adds its write and nothing more to history.
    */
   async function conditionWritingAudit(ready: () => boolean, timeoutMs?: number): Promise<boolean> {
+    if (sendsChanges) return conditionWritingBehind(ready, timeoutMs);
     const wake = () => ready() || auditQueue.length > 0 || dirty();
     if (timeoutMs === undefined) {
       for (;;) {
@@ -469,6 +529,56 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   }
 
   /**
+   * condition(ready, timeoutMs) under the changes patch. The workflow's own changes are written at
+   * once; changes made by updates (which the API applies itself) are written WRITE_BEHIND_MS after
+   * the first of them, unless the wait ends first (the stage entry that follows writes them).
+   */
+  async function conditionWritingBehind(ready: () => boolean, timeoutMs?: number): Promise<boolean> {
+    return CancellationScope.cancellable(async () => {
+      let timedOut = false;
+      let writeDue = false;
+      let writeTimer = false;
+      if (timeoutMs !== undefined) sleep(timeoutMs).then(() => (timedOut = true)).catch(() => undefined);
+      try {
+        for (;;) {
+          syncInternal();
+          await condition(() => ready() || timedOut || writeDue || (dirty() && !writeTimer));
+          if (ready()) return true;
+          if (timedOut) return false;
+          if (writeDue) {
+            writeDue = writeTimer = false;
+            if (dirty()) writeProgress();
+          } else {
+            writeTimer = true;
+            sleep(WRITE_BEHIND_MS).then(() => (writeDue = true)).catch(() => undefined);
+          }
+        }
+      } finally {
+        CancellationScope.current().cancel();
+      }
+    });
+  }
+
+  /** Under the changes patch: the workflow's own changes since the current revision get a revision and are written. */
+  function syncInternal(): void {
+    if (!sendsChanges) return;
+    const current = JSON.stringify(readModelDoc());
+    if (current === known) return;
+    state.revision = (state.revision ?? 0) + 1;
+    known = current;
+    writeProgress();
+  }
+
+  /** What the read model keeps of this handoff (its revision travels beside it). */
+  function readModelDoc() {
+    return {
+      state: { ...state, revision: undefined },
+      owners: { handoffOwner: owners.handoffOwner?.id, sales: owners.sales?.id, implementation: owners.implementation?.id, escalation: owners.escalation?.id },
+      kickoffTarget: state.kickoffTarget ?? input.kickoffTarget,
+    };
+  }
+
+  /**
    * Under the progress patch: schedules one progress write if anything changed. Before it: writes
    * queued audit rows one at a time, in the order the updates were handled.
    */
@@ -493,7 +603,8 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
       // local activities is not the same live and on replay, and a decision must not depend on it.
       await sendDueFollowUps(decidesByTimers ? next! : undefined);
       // Notices changed the items' next follow-ups: the read model learns them with the next write.
-      if (writesProgress) state.revision = (state.revision ?? 0) + 1;
+      if (sendsChanges) syncInternal();
+      else if (writesProgress) state.revision = (state.revision ?? 0) + 1;
       continueAsNewIfSuggested();
     }
   }
@@ -561,6 +672,10 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
       ...(owners.implementation ? [{ key: searchAttributes.implementationOwner, value: owners.implementation.id }] : []),
       ...(kickoff ? [{ key: searchAttributes.kickoffTarget, value: kickoff }] : []),
     ]);
+    if (sendsChanges) {
+      syncInternal();
+      return;
+    }
     if (writesProgress) {
       state.revision = (state.revision ?? 0) + 1;
       writeProgress();
@@ -600,7 +715,8 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   async function settle(): Promise<void> {
     await condition(allHandlersFinished);
     await flushAudit();
-    if (writesProgress && (dirty() || measurementQueue.length > 0)) writeProgress();
+    if (sendsChanges) syncInternal();
+    if (writesProgress && (dirty() || measurementQueue.length > 0 || auditQueue.length > 0)) writeProgress();
     await Promise.all(writes);
   }
 
@@ -615,6 +731,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
    * read model keeps the highest revision, so their order does not matter; settle() awaits them.
    */
   function writeProgress(): void {
+    if (sendsChanges) return writeChanges();
     if ((state.revision ?? 0) === writtenRevision) state.revision = (state.revision ?? 0) + 1;
     writtenRevision = state.revision!;
     // No copy of the state needed: activity arguments are serialized when the command is made.
@@ -630,6 +747,41 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     const write = CancellationScope.nonCancellable(() => recordProgress(progress));
     // Marked handled now (an unhandled rejection would fail the workflow task); settle() awaits it.
     write.catch(() => undefined);
+    writes.push(write);
+  }
+
+  /**
+   * One write of what changed since the workflow's last write, plus the current value of every path
+   * an update changed meanwhile: the API may have applied those updates, so the stored row can be at
+   * any revision from the last write on, and these changes bring each of them to this revision.
+   */
+  function writeChanges(): void {
+    const current = snapshot(readModelDoc());
+    const revision = state.revision ?? 0;
+    const seen = new Set<string>();
+    const changes: Change[] = [];
+    for (const change of [
+      ...diff(lastWritten === undefined ? undefined : JSON.parse(lastWritten), current, 3),
+      ...touched.map((path): Change => {
+        const value = valueAt(current, path);
+        return value === undefined ? { path, remove: true } : { path, value };
+      }),
+    ]) {
+      const key = change.path.join('\u0000');
+      if (!seen.has(key)) changes.push(change);
+      seen.add(key);
+    }
+    const progress = {
+      handoffId: state.handoffId, revision, base: writtenRevision, changes,
+      decisions: auditQueue.splice(0), measurements: measurementQueue.splice(0),
+    };
+    lastWritten = JSON.stringify(current);
+    writtenRevision = revision;
+    touched = [];
+    // Each write builds on the one before: chained, so they land in order even when several workers
+    // take activities. Outside any cancellable wait, like the unchained writes.
+    const write = CancellationScope.nonCancellable(() => writeChain.then(() => recordProgress(progress)));
+    writeChain = write.catch(() => undefined);
     writes.push(write);
   }
 

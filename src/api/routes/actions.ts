@@ -10,7 +10,8 @@ import {
   signoffUpdate,
   stateQuery,
 } from '../../workflows/definitions';
-import { readHandoffAtLeast } from '../../db/read-model';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { applyUpdateChanges, readHandoffAtLeast } from '../../db/read-model';
 import { anyOf, capacities, requireCapacity, viewers } from '../access';
 import { present } from '../present';
 import { claimRequestId } from '../request-ids';
@@ -26,11 +27,11 @@ import { callWorkflow } from '../temporal-errors';
 // one, scoped by principal, and refused (409) when first used for another request.
 
 /**
- * Sends one update and answers with the handoff's state. Updates answer with a small ack (every
- * answer is kept in workflow history) carrying the revision the workflow wrote for it; the state
- * comes from the read model once it holds that revision (read-your-writes), without a workflow
- * query. An ack without a revision (a workflow from before the read model), or a read model that
- * does not catch up within a few seconds, falls back to the state query.
+ * Sends one update and answers with the handoff's state, without a workflow query. An update under
+ * the progress-as-changes patch answers its own changes, which are applied to the read model here
+ * (read-your-writes at once); an older one answers the revision the workflow writes for it, read
+ * once the read model holds it. A read model that does not catch up within a few seconds (an
+ * earlier change still on its way), or an ack without a revision, falls back to the state query.
  */
 export async function runUpdate<Arg>(
   deps: ApiDeps,
@@ -40,10 +41,18 @@ export async function runUpdate<Arg>(
   /** A caller that already holds a connection (evidence, under its lock) reads the read model on it. */
   reader: Pool | PoolClient = deps.pool,
 ): Promise<HandoffState> {
-  const ack = await callWorkflow(deps.client, handoffId, 'update', (handle) => handle.executeUpdate(update, { args: [arg], updateId: arg.requestId }));
-  const revision = (ack as Partial<HandoffAck> & { revision?: unknown } | undefined)?.revision;
-  if (typeof revision === 'number') {
-    const row = await readHandoffAtLeast(reader, handoffId, revision, READ_YOUR_WRITE_MS);
+  const ack = (await callWorkflow(deps.client, handoffId, 'update', (handle) => handle.executeUpdate(update, { args: [arg], updateId: arg.requestId }))) as Partial<HandoffAck> | undefined;
+  if (typeof ack?.revision === 'number' && typeof ack.base === 'number' && Array.isArray(ack.changes)) {
+    const changes = { revision: ack.revision, base: ack.base, changes: ack.changes, decisions: ack.decisions };
+    const deadline = Date.now() + READ_YOUR_WRITE_MS;
+    for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+      const row = await applyUpdateChanges(reader, handoffId, changes);
+      if (row) return row.state;
+      if (Date.now() + wait > deadline) break;
+      await sleep(wait);
+    }
+  } else if (typeof ack?.revision === 'number') {
+    const row = await readHandoffAtLeast(reader, handoffId, ack.revision, READ_YOUR_WRITE_MS);
     if (row) return row.state;
   }
   return callWorkflow(deps.client, handoffId, 'query', (handle) => handle.query(stateQuery));
