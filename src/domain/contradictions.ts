@@ -86,7 +86,7 @@ function factClaims(docs: AnalyzedDocument[]): Claim[] {
 
 function ownerClaims(docs: AnalyzedDocument[], bundle: IntakeBundle): Claim[] {
   return dependencyMentions(docs, bundle)
-    .filter((m) => m.owner !== 'unassigned' && m.topic !== 'obligation')
+    .filter((m) => m.owner !== 'unassigned' && (m.topic === 'data' || m.topic === 'access'))
     .map((m) => ({
       fact: `owner:${m.topic}`,
       label: m.topic === 'data' ? 'party who provides the data' : 'party who provides access',

@@ -1,7 +1,7 @@
 import { cite, uniqueCitations, type AnalyzedDocument, type EvidenceSentence } from './evidence';
 import type { IntakeBundle } from './intake';
 import type { Citation } from './packet';
-import { contentWords, cutSpan, overlap, withoutTrailingPunctuation, type Span } from './text';
+import { contentWords, cutSpan, overlap, pushTrimmed, withoutTrailingPunctuation, type Span } from './text';
 
 // What was sold and what was not, read from the enumerated clauses of the contract documents.
 // Each item quotes its own clause, so a reader sees exactly the words the scope rests on.
@@ -67,10 +67,9 @@ function clausesAfter(docs: AnalyzedDocument[], head: RegExp): ScopeClause[] {
       const restStart = sentence.start + m.index + m[0].length;
       const rest: Span = { text: doc.doc.text.slice(restStart, sentence.end), start: restStart, end: sentence.end };
       // "Custom integrations are not included." names the item before the heading.
-      const list = /[A-Za-z]{3}/.test(rest.text)
-        ? rest
-        : { text: doc.doc.text.slice(sentence.start, sentence.start + m.index), start: sentence.start, end: sentence.start + m.index };
-      for (const span of listItems(doc.doc.text, list)) {
+      const before = /[A-Za-z]{3}/.test(rest.text) ? undefined : itemBefore(doc.doc.text, sentence, sentence.start + m.index);
+      if (before === null) continue;
+      for (const span of before ? [before] : listItems(doc.doc.text, rest)) {
         const item = span.text.replace(/^(?:and|or)\s+/i, '').replace(/\s+(?:are|is)$/i, '');
         if (item.length >= 3) clauses.push({ item, quote: { documentId: doc.doc.id, quote: span.text }, sentence });
       }
@@ -95,4 +94,19 @@ function commaItems(source: string, list: Span): Span[] {
   if (pieces.length < 2) return cutSpan(source, list, /\s+and\s+/);
   const last = pieces.pop()!;
   return [...pieces, ...cutSpan(source, last, /\s+and\s+/)];
+}
+
+// "Priya, we understand the mobile app redesign is not included": the item is the last phrase
+// before the heading, after whoever acknowledges it.
+const LEAD_IN = /^(?:.*?,\s+)?(?:(?:we|they|i|[A-Z][a-z]+)\s+)?(?:also\s+)?(?:understand|understood|know|knew|acknowledged?|agreed?|confirmed?|noted|accept(?:ed)?|said|see)\s+(?:that\s+)?|^(?:.*?,\s+)/i;
+
+function itemBefore(source: string, sentence: EvidenceSentence, end: number): Span | null | undefined {
+  const whole: Span = { text: source.slice(sentence.start, end), start: sentence.start, end };
+  const lead = LEAD_IN.exec(whole.text);
+  if (!lead || lead[0].length === 0) return listItems(source, whole).length === 1 ? listItems(source, whole)[0] : undefined;
+  const start = whole.start + lead[0].length;
+  const item = withoutTrailingPunctuation(source, { text: source.slice(start, end), start, end });
+  const trimmed: Span[] = [];
+  pushTrimmed(source, item.start, item.end, trimmed);
+  return trimmed[0] && /[A-Za-z]{3}/.test(trimmed[0].text) ? trimmed[0] : null;
 }
