@@ -1,13 +1,13 @@
 -- Up Migration
 
 -- The all-time measurement summary (GET /metrics/handoffs) aggregated every event per request (~100 ms
--- at 100,000 events, quadratic before that). This table holds each handoff's contribution to each
--- group it falls in: the whole ('all'), its owner, a UTC month of its events; with the events and
--- each kind's count and value sum. A trigger on measurement_events keeps it current in the writer's
--- own transaction, so writers change nothing and the summary never disagrees with the events. The
--- summary then reads one row per handoff and group instead of every event. Rows are per handoff:
--- concurrent handoffs never contend for a shared row. A new kind needs its two columns here and in
--- the trigger (src/db/measurements.ts reads n_<kind> and sum_<kind> for each kind of the domain).
+-- at 100,000 events). This table holds each handoff's contribution to each group it falls in: the
+-- whole ('all'), its owner, a UTC month of its events; with the events and each kind's count and
+-- value sum. Triggers on measurement_events keep it current in the writer's own transaction, so
+-- writers change nothing and the summary never disagrees with the events; the summary reads one row
+-- per handoff and group instead of every event. Rows are per handoff: concurrent handoffs never
+-- contend for a shared row. A new kind needs its two columns here and in the functions below
+-- (src/db/measurements.ts reads n_<kind> and sum_<kind> for each kind of the domain).
 CREATE TABLE measurement_contributions (
   grouped_by  text NOT NULL CHECK (grouped_by IN ('all', 'owner', 'month')),
   -- '' for 'all'; the owner id ('unassigned' for events naming none); the month YYYY-MM (UTC).
@@ -34,20 +34,23 @@ CREATE TABLE measurement_contributions (
   PRIMARY KEY (grouped_by, key, handoff_id)
 );
 
--- Adds one event (sign 1) or takes it away (sign -1) in each of its three groups.
-CREATE FUNCTION measurement_contributions_add(e measurement_events, sign integer) RETURNS void LANGUAGE plpgsql AS $$
+-- Adds events (sign 1) or takes them away (sign -1) in each of their three groups. Statement-level:
+-- one upsert per statement, aggregated first (an upsert may touch a row only once).
+CREATE FUNCTION measurement_contributions_add(rows measurement_events[], sign integer) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO measurement_contributions AS r (grouped_by, key, handoff_id, events, n_packet_completion, sum_packet_completion, n_open_questions_before_kickoff, sum_open_questions_before_kickoff, n_kickoff_rework, sum_kickoff_rework, n_expectation_gaps, sum_expectation_gaps, n_first_milestone_readiness, sum_first_milestone_readiness, n_clarification_requests, sum_clarification_requests, n_missing_context_return, sum_missing_context_return, n_accepted, sum_accepted)
-  SELECT g.grouped_by, g.key, e.handoff_id, sign,
-        CASE WHEN e.kind = 'packet_completion' THEN sign ELSE 0 END, CASE WHEN e.kind = 'packet_completion' THEN sign * e.value ELSE 0 END,
-        CASE WHEN e.kind = 'open_questions_before_kickoff' THEN sign ELSE 0 END, CASE WHEN e.kind = 'open_questions_before_kickoff' THEN sign * e.value ELSE 0 END,
-        CASE WHEN e.kind = 'kickoff_rework' THEN sign ELSE 0 END, CASE WHEN e.kind = 'kickoff_rework' THEN sign * e.value ELSE 0 END,
-        CASE WHEN e.kind = 'expectation_gaps' THEN sign ELSE 0 END, CASE WHEN e.kind = 'expectation_gaps' THEN sign * e.value ELSE 0 END,
-        CASE WHEN e.kind = 'first_milestone_readiness' THEN sign ELSE 0 END, CASE WHEN e.kind = 'first_milestone_readiness' THEN sign * e.value ELSE 0 END,
-        CASE WHEN e.kind = 'clarification_requests' THEN sign ELSE 0 END, CASE WHEN e.kind = 'clarification_requests' THEN sign * e.value ELSE 0 END,
-        CASE WHEN e.kind = 'missing_context_return' THEN sign ELSE 0 END, CASE WHEN e.kind = 'missing_context_return' THEN sign * e.value ELSE 0 END,
-        CASE WHEN e.kind = 'accepted' THEN sign ELSE 0 END, CASE WHEN e.kind = 'accepted' THEN sign * e.value ELSE 0 END
-    FROM (VALUES ('all', ''), ('owner', coalesce(e.owner, 'unassigned')), ('month', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM'))) AS g (grouped_by, key)
+  SELECT g.grouped_by, g.key, e.handoff_id, sign * count(*),
+         sign * count(*) FILTER (WHERE e.kind = 'packet_completion'), sign * coalesce(sum(e.value) FILTER (WHERE e.kind = 'packet_completion'), 0),
+         sign * count(*) FILTER (WHERE e.kind = 'open_questions_before_kickoff'), sign * coalesce(sum(e.value) FILTER (WHERE e.kind = 'open_questions_before_kickoff'), 0),
+         sign * count(*) FILTER (WHERE e.kind = 'kickoff_rework'), sign * coalesce(sum(e.value) FILTER (WHERE e.kind = 'kickoff_rework'), 0),
+         sign * count(*) FILTER (WHERE e.kind = 'expectation_gaps'), sign * coalesce(sum(e.value) FILTER (WHERE e.kind = 'expectation_gaps'), 0),
+         sign * count(*) FILTER (WHERE e.kind = 'first_milestone_readiness'), sign * coalesce(sum(e.value) FILTER (WHERE e.kind = 'first_milestone_readiness'), 0),
+         sign * count(*) FILTER (WHERE e.kind = 'clarification_requests'), sign * coalesce(sum(e.value) FILTER (WHERE e.kind = 'clarification_requests'), 0),
+         sign * count(*) FILTER (WHERE e.kind = 'missing_context_return'), sign * coalesce(sum(e.value) FILTER (WHERE e.kind = 'missing_context_return'), 0),
+         sign * count(*) FILTER (WHERE e.kind = 'accepted'), sign * coalesce(sum(e.value) FILTER (WHERE e.kind = 'accepted'), 0)
+    FROM unnest(rows) AS e
+   CROSS JOIN LATERAL (VALUES ('all', ''), ('owner', coalesce(e.owner, 'unassigned')), ('month', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM'))) AS g (grouped_by, key)
+   GROUP BY 1, 2, 3
   ON CONFLICT (grouped_by, key, handoff_id) DO UPDATE SET
       events = r.events + EXCLUDED.events,
       -- Back to exactly 0 when a kind's last event goes, so no float residue reads as "met".
@@ -68,27 +71,41 @@ BEGIN
       n_accepted = r.n_accepted + EXCLUDED.n_accepted,
       sum_accepted = CASE WHEN r.n_accepted + EXCLUDED.n_accepted = 0 THEN 0 ELSE r.sum_accepted + EXCLUDED.sum_accepted END;
   IF sign < 0 THEN
-    DELETE FROM measurement_contributions WHERE handoff_id = e.handoff_id AND events <= 0;
+    DELETE FROM measurement_contributions WHERE handoff_id IN (SELECT handoff_id FROM unnest(rows)) AND events <= 0;
   END IF;
 END $$;
 
-CREATE FUNCTION measurement_contributions_row() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Transition tables are allowed only on single-event triggers: one function and trigger each.
+CREATE FUNCTION measurement_contributions_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM measurement_contributions_add(OLD, -1); END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM measurement_contributions_add(NEW, 1); END IF;
+  PERFORM measurement_contributions_add(ARRAY(SELECT n::measurement_events FROM new_rows n), 1);
   RETURN NULL;
 END $$;
-
-CREATE FUNCTION measurement_contributions_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION measurement_contributions_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM measurement_contributions_add(ARRAY(SELECT o::measurement_events FROM old_rows o), -1);
+  RETURN NULL;
+END $$;
+CREATE FUNCTION measurement_contributions_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM measurement_contributions_add(ARRAY(SELECT o::measurement_events FROM old_rows o), -1);
+  PERFORM measurement_contributions_add(ARRAY(SELECT n::measurement_events FROM new_rows n), 1);
+  RETURN NULL;
+END $$;
+CREATE FUNCTION measurement_contributions_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   TRUNCATE measurement_contributions;
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER measurement_contributions_row AFTER INSERT OR UPDATE OR DELETE ON measurement_events
-  FOR EACH ROW EXECUTE FUNCTION measurement_contributions_row();
-CREATE TRIGGER measurement_contributions_truncate AFTER TRUNCATE ON measurement_events
-  FOR EACH STATEMENT EXECUTE FUNCTION measurement_contributions_truncate();
+CREATE TRIGGER measurement_contributions_inserted AFTER INSERT ON measurement_events
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION measurement_contributions_inserted();
+CREATE TRIGGER measurement_contributions_deleted AFTER DELETE ON measurement_events
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION measurement_contributions_deleted();
+CREATE TRIGGER measurement_contributions_updated AFTER UPDATE ON measurement_events
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION measurement_contributions_updated();
+CREATE TRIGGER measurement_contributions_truncated AFTER TRUNCATE ON measurement_events
+  FOR EACH STATEMENT EXECUTE FUNCTION measurement_contributions_truncated();
 
 -- The events written before this migration.
 INSERT INTO measurement_contributions (grouped_by, key, handoff_id, events, n_packet_completion, sum_packet_completion, n_open_questions_before_kickoff, sum_open_questions_before_kickoff, n_kickoff_rework, sum_kickoff_rework, n_expectation_gaps, sum_expectation_gaps, n_first_milestone_readiness, sum_first_milestone_readiness, n_clarification_requests, sum_clarification_requests, n_missing_context_return, sum_missing_context_return, n_accepted, sum_accepted)
@@ -110,9 +127,13 @@ CREATE INDEX measurement_events_at_idx ON measurement_events (at);
 
 -- Down Migration
 DROP INDEX measurement_events_at_idx;
-DROP TRIGGER measurement_contributions_truncate ON measurement_events;
-DROP TRIGGER measurement_contributions_row ON measurement_events;
-DROP FUNCTION measurement_contributions_truncate();
-DROP FUNCTION measurement_contributions_row();
-DROP FUNCTION measurement_contributions_add(measurement_events, integer);
+DROP TRIGGER measurement_contributions_truncated ON measurement_events;
+DROP TRIGGER measurement_contributions_updated ON measurement_events;
+DROP TRIGGER measurement_contributions_deleted ON measurement_events;
+DROP TRIGGER measurement_contributions_inserted ON measurement_events;
+DROP FUNCTION measurement_contributions_truncated();
+DROP FUNCTION measurement_contributions_updated();
+DROP FUNCTION measurement_contributions_deleted();
+DROP FUNCTION measurement_contributions_inserted();
+DROP FUNCTION measurement_contributions_add(measurement_events[], integer);
 DROP TABLE measurement_contributions;
