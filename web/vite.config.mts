@@ -5,10 +5,12 @@ import { defineConfig } from 'vite';
 // own transform (no React plugin: its Babel peer range did not install beside Vite 8).
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   root,
   base: '/',
-  oxc: { jsx: { runtime: 'automatic' } },
+  oxc: { jsx: { runtime: 'automatic', development: command !== 'build' } },
+  // A build is always the production one (React's checks off), even when run under Jest's NODE_ENV=test.
+  define: command === 'build' ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {},
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -24,7 +26,7 @@ export default defineConfig({
     },
   },
   server: {
-    // `npx vite --config web/vite.config.ts` during development, with the API on :3000.
+    // `npx vite --config web/vite.config.mts` during development, with the API on :3000.
     proxy: Object.fromEntries(['/auth', '/handoffs', '/inbox', '/metrics', '/openapi.json'].map((p) => [p, 'http://127.0.0.1:3000'])),
   },
-});
+}));

@@ -200,6 +200,40 @@ test('Ana sees the handoff on the board in its stage and the dashboard moves', a
   await checkPage(ana, 'dashboard');
 });
 
+test('a redraft requested in one tab shows the new version and what changed; a decision from a stale tab is told the packet changed and offered it', async () => {
+  const { handoffId: id } = await handoffInReview(h, 'web-redraft');
+  await as('u-chen');
+  const { context } = people['u-chen'];
+  // The stale tab loads version 1, then its reloads of the handoff fail (as on a flaky network), so
+  // it keeps showing version 1 while another tab moves the packet on; its writes still go through.
+  const stale = await context.newPage();
+  await stale.goto(`${h.api.url}/handoff/${id}`);
+  await stale.getByRole('button', { name: 'Approve r1' }).waitFor();
+  const viewUrl = (url: URL) => url.pathname === `/handoffs/${id}`;
+  await stale.route(viewUrl, (route) => (route.request().method() === 'GET' ? route.abort() : route.continue()));
+
+  const fresh = await context.newPage();
+  await fresh.goto(`${h.api.url}/handoff/${id}`);
+  await fresh.getByLabel('What should change in the packet').fill('Name who pulls the Epic export and by when');
+  await fresh.getByRole('button', { name: 'Request a redraft' }).click();
+  await fresh.getByTestId('packet-version').filter({ hasText: 'Packet v2' }).waitFor({ timeout: 30_000 });
+  await fresh.getByRole('heading', { name: 'What changed from version 1 to 2' }).waitFor();
+  await checkPage(fresh, 'handoff-redraft');
+
+  expect(await stale.getByTestId('packet-version').textContent()).toContain('Packet v1');
+  await stale.getByRole('button', { name: 'Approve r1' }).click();
+  const told = stale.getByRole('alert').filter({ hasText: 'The packet changed since you loaded it.' });
+  await told.waitFor();
+  await stale.unroute(viewUrl);
+  await told.getByRole('button', { name: 'Load the new version' }).click();
+  await stale.getByTestId('packet-version').filter({ hasText: 'Packet v2' }).waitFor();
+  const view = (await h.request('GET', `/handoffs/${id}`, { token: h.tokens['u-chen'] })).body;
+  expect(view.packet.version).toBe(2);
+  expect(view.reviewItems.find((i: { id: string }) => i.id === 'r1').decision).toBeUndefined();
+  await stale.close();
+  await fresh.close();
+});
+
 test('no page broke the Content-Security-Policy', () => {
   for (const [who, { cspErrors }] of Object.entries(people)) expect({ who, cspErrors }).toEqual({ who, cspErrors: [] });
 });
