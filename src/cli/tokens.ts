@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, requireDatabaseUrl } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { endSessionsOf } from '../db/sessions';
 import { createToken, revokeTokens } from '../db/tokens';
 import { Role, roles } from '../domain/review';
 import type { CliIo } from './main';
@@ -70,7 +71,10 @@ async function revoke(principal: string, io: CliIo, env: NodeJS.ProcessEnv): Pro
   const pool = createPool(databaseUrl);
   try {
     const count = await revokeTokens(pool, principal);
+    // Someone who left must not stay signed in to the web app either.
+    const sessions = await endSessionsOf(pool, principal);
     io.stdout(`revoked ${count} token${count === 1 ? '' : 's'} of ${principal}\n`);
+    io.stderr(`ended ${sessions} browser session${sessions === 1 ? '' : 's'} of ${principal}; their unused sign-in links no longer work\n`);
     return EXIT_OK;
   } finally {
     await pool.end();

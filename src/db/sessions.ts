@@ -102,6 +102,13 @@ export async function deleteSession(pool: Pool, sessionId: string): Promise<bool
   return (rowCount ?? 0) > 0;
 }
 
+/** Signs a principal out everywhere and voids their unused links (someone left); returns the sessions ended. */
+export async function endSessionsOf(pool: Pool, principalId: string): Promise<number> {
+  await pool.query('UPDATE login_links SET expires_at = least(expires_at, now()) WHERE principal_id = $1 AND used_at IS NULL', [principalId]);
+  const { rowCount } = await pool.query('DELETE FROM sessions WHERE principal_id = $1', [principalId]);
+  return rowCount ?? 0;
+}
+
 /** Drops expired sessions, and login links a day after they expired (a day of trail for support questions). */
 export async function pruneSessions(pool: Pool, absoluteS: number): Promise<void> {
   await pool.query(`DELETE FROM sessions WHERE expires_at < now() OR created_at + make_interval(secs => $1) < now()`, [absoluteS]);

@@ -232,3 +232,14 @@ test('handoff login-link prints a link that signs in; unknown principals and bad
   await expect(handoff('login-link', '--principal', 'u-nobody-here')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/no principal "u-nobody-here"/) });
   await expect(handoff('login-link', '--principal', 'u-ana', '--ttl', 'soon')).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--ttl must be a duration/) });
 });
+
+test('revoking a principal (handoff tokens revoke) also signs them out and voids their unused links', async () => {
+  const principal = `u-leaver-${Date.now()}`;
+  await h.pool.query(`INSERT INTO principals (id, name, roles) VALUES ($1, 'Leaver', '{reviewer}')`, [principal]);
+  const s = await signIn(principal);
+  const unused = await linkToken(principal);
+  const { stderr } = await handoff('tokens', 'revoke', '--principal', principal);
+  expect(stderr).toMatch(/ended 1 browser session/);
+  expect((await h.request('GET', '/auth/session', { headers: { cookie: s.cookie } })).status).toBe(401);
+  expect((await postLogin(h.api, unused, { accept: 'application/json' })).status).toBe(400);
+});
