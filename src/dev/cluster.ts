@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { migrate } from '../db/migrate';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { assertPortFree, freePort } from './free-port';
 import { createPool } from '../db/pool';
@@ -31,6 +30,8 @@ export interface ClusterOptions {
   /** One API instance per port; 0 = a free one. */
   apiPorts?: number[];
   namespace?: string;
+  /** Temporal's databases, `<name>` and `<name>_visibility`, on the same PostgreSQL server (default temporal). */
+  temporalDatabase?: string;
   /** Extra environment for workers and APIs (task queue, SLAs, log level…); undefined removes a variable. */
   env?: Record<string, string | undefined>;
   /** Also run the Temporal Web UI server on this port (0 = a free one); omitted = no UI. */
@@ -92,10 +93,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       stops.push(() => postgres!.stop());
       databaseUrl = postgres.url;
     }
-    await migrate(databaseUrl);
+    await runMigrations(databaseUrl);
 
     log('starting the Temporal server on PostgreSQL…');
-    const temporal = await startSqlTemporalServer({ dataDir: path.join(dataDir, 'temporal'), databaseUrl, port: opts.temporalPort, namespace: opts.namespace });
+    const temporal = await startSqlTemporalServer({ dataDir: path.join(dataDir, 'temporal'), databaseUrl, port: opts.temporalPort, namespace: opts.namespace, databasePrefix: opts.temporalDatabase });
     stops.push(() => temporal.stop());
 
     let ui: ManagedProcess | undefined;
@@ -150,6 +151,18 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * Handoff's migrations, in a process of their own: node-pg-migrate is ESM-only, which a test runner's
+ * module sandbox (jest) cannot import in-process. Workers and APIs would apply them too; first is clearer.
+ */
+function runMigrations(databaseUrl: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'db', 'migrate-cli.ts')], { cwd: root, env: childEnv({ DATABASE_URL: databaseUrl }) }, (err, stdout, stderr) =>
+      err ? reject(new Error(`migrations failed: ${(stderr || stdout || err.message).trim().slice(-2000)}`)) : resolve(),
+    );
+  });
 }
 
 /** The Web UI server (its own binary, from the ui-server Go module) pointed at this cluster's frontend. */

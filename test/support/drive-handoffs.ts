@@ -1,4 +1,5 @@
 import { Worker } from '@temporalio/worker';
+import { createToken } from '../../src/db/tokens';
 import type { Actor, HandoffState } from '../../src/domain/review';
 import {
   answerQuestionUpdate,
@@ -148,3 +149,111 @@ function dumpHistory(h: Harness, workflowId: string): void {
   require('node:fs').writeFileSync(`${process.env.HANDOFF_DUMP_HISTORIES}/${workflowId}.json`, out);
 }
 
+
+/**
+ * HTTP calls spread over several API instances, each call to the next one in turn: a load balancer
+ * in front of API replicas. `calls` counts what each instance answered.
+ */
+export interface ApiRoundRobin {
+  urls: string[];
+  calls: number[];
+  call(method: string, route: string, token: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
+export function roundRobin(urls: string[]): ApiRoundRobin {
+  let next = 0;
+  const calls = urls.map(() => 0);
+  return {
+    urls,
+    calls,
+    async call(method, route, token, body) {
+      const i = next++ % urls.length;
+      const res = await fetch(`${urls[i]}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(60_000),
+      });
+      calls[i] += 1;
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // problem+json and JSON parse; anything else stays text.
+      }
+      return { status: res.status, body: parsed };
+    },
+  };
+}
+
+/**
+ * drive(), as people do it: every read and action through the HTTP API (in turn over the given
+ * instances), with each person's own token. A call that fails (an instance or Temporal restarting)
+ * is simply made again on the next pass, with the same request id.
+ */
+export async function driveViaApi(
+  h: Harness, api: ApiRoundRobin, handoffId: string, index: number, timeoutMs = 180_000,
+  beforeFirstReview?: () => Promise<unknown>,
+): Promise<HandoffState> {
+  const tokens = new Map<string, Promise<string>>(Object.entries(h.tokens).map(([id, token]) => [id, Promise.resolve(token)]));
+  const tokenOf = (id: string) => {
+    if (!tokens.has(id)) tokens.set(id, createToken(h.pool, { id, name: id, roles: ['reviewer'] }));
+    return tokens.get(id)!;
+  };
+  const post = async (route: string, who: string, body: unknown) => api.call('POST', route, await tokenOf(who), body).catch(() => undefined);
+  let delayed = beforeFirstReview === undefined;
+  let changesAsked = index % 4 !== 0;
+  let acted = '';
+  let actedAt = 0;
+  let last: unknown;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await api.call('GET', `/handoffs/${handoffId}`, h.tokens.admin).catch((err: unknown) => ({ status: 0, body: String(err) }));
+    last = res.body;
+    if (res.status !== 200) {
+      await pause(250);
+      continue;
+    }
+    const s = res.body as HandoffState;
+    if (s.stage === 'completed' || s.stage === 'cancelled') return s;
+    const at = `${s.stage}:${s.packet?.version}:${s.reviewItems.filter((i) => !i.decision).length}:${Object.keys(s.signoffs).length}`;
+    if (at !== acted || Date.now() - actedAt > 3_000) {
+      actedAt = Date.now();
+      const base = `/handoffs/${handoffId}`;
+      if (s.stage === 'in_review') {
+        if (!delayed) {
+          delayed = true;
+          await beforeFirstReview!();
+        }
+        const version = s.packet!.version;
+        const sends: Array<Promise<unknown>> = [];
+        for (const item of s.reviewItems.filter((i) => !i.decision)) {
+          sends.push(post(`${base}/review-items/${item.id}/decision`, item.routeTo, {
+            decision: item.blocking ? 'approved' : 'rejected', packetVersion: version, requestId: `${handoffId}-${item.id}-v${version}`,
+          }));
+        }
+        for (const q of s.openQuestions.filter((q) => q.blocking && !q.answer)) {
+          sends.push(post(`${base}/questions/${q.id}/answer`, q.askedOf ?? 'u-ana', { answer: 'Confirmed with the buyer.', requestId: `${handoffId}-${q.id}-v${version}` }));
+        }
+        if (!changesAsked) {
+          sends.push(post(`${base}/changes`, 'u-chen', { comment: 'Name the data extraction owner.', packetVersion: version, requestId: `${handoffId}-changes-v${version}` }));
+        }
+        changesAsked = true;
+        // Some are refused (the redraft made a decision stale): that is the validators' job, not a failure.
+        await settle(sends);
+        acted = at;
+      } else if (s.stage === 'awaiting_signoff') {
+        await settle((['sales', 'implementation'] as const).map((role) => post(`${base}/signoff`, role === 'sales' ? 'u-ben' : 'u-chen', {
+          role, packetVersion: s.packet!.version, packetHash: s.packet!.hash, requestId: `${handoffId}-sign-${role}-v${s.packet!.version}`,
+        })));
+        acted = at;
+      } else if (s.stage === 'first_milestone') {
+        await post(`${base}/milestone`, 'u-chen', { status: 'met', requestId: `${handoffId}-milestone` });
+        acted = at;
+      }
+    }
+    await pause(400);
+  }
+  throw new Error(`${handoffId} did not complete through the API; last answer ${JSON.stringify(last).slice(0, 2000)}`);
+}
