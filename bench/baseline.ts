@@ -6,21 +6,31 @@ import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/clien
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import pLimit from 'p-limit';
+import { startWorkflow } from '../src/api/routes/handoffs';
+import { loadConfig } from '../src/config';
+import { storeBundle } from '../src/db/bundles';
+import { loadPacket } from '../src/db/packets';
 import { createPool } from '../src/db/pool';
 import { createToken } from '../src/db/tokens';
+import { handoffIdForRun, IntakeBundle } from '../src/domain/intake';
+import { redactBundle } from '../src/domain/redact';
+import type { Actor } from '../src/domain/review';
 import { demoPrincipals } from '../src/dev/demo-principals';
 import { freePort } from '../src/dev/free-port';
 import { startLocalServices } from '../src/dev/local-services';
-import { decideReviewItemUpdate, searchAttributes } from '../src/workflows/definitions';
+import { decideReviewItemUpdate, milestoneStatusUpdate, searchAttributes, signoffUpdate } from '../src/workflows/definitions';
 import { loadSharedFixture, withDealId } from '../test/support/fixtures';
 import { bareScriptOf, eventTypeCounts, type BareOp } from './bare/shape';
-import { cleanups, startChild, type Child } from './processes';
+import { cleanups, cpuBetween, descendantsCpuMs, startChild, type Child } from './processes';
 
 // Handoff against the bare-Temporal limit on this machine. The baseline is a no-op workflow that
 // issues the same commands as the worked example's handoff history (bench/bare), on the same dev
 // server. Rounds interleave bare and handoff runs so that a busy moment of the machine hits both;
 // each figure is the median over rounds. The handoff is driven through its HTTP API as people use
-// it (start, poll, decisions, signoffs, milestone), the baseline through the Temporal client.
+// it (start, poll, decisions, signoffs, milestone), the baseline through the Temporal client. The
+// handoff is also driven through the Temporal client as the baseline is (start and updates, no API),
+// which tells the API's cost from the workflow's. CPU per handoff counts every process the bench
+// started (workers, API, Temporal server, Postgres) over each run, from /proc.
 
 export interface BaselineOptions {
   quick: boolean;
@@ -29,9 +39,14 @@ export interface BaselineOptions {
 export interface Row {
   figure: string;
   bare: number;
+  /** The handoff driven through its API. */
   handoff: number;
   /** handoff / bare */
   ratio: number;
+  /** The handoff driven through the Temporal client (no API), and its ratio to bare. */
+  client?: number;
+  clientRatio?: number;
+  /** The target, for the handoff through its API. */
   target: string;
   met?: boolean;
 }
@@ -128,6 +143,8 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
         await sleep(POLL_MS);
       }
     };
+    /** The worked example's review items (ids and reviewers) as the first run showed them: the client drive decides the same. */
+    let exampleItems: Array<{ id: string; routeTo: string }> | undefined;
     const startViaApi = async (): Promise<string> =>
       (await http('POST', '/handoffs', tokens['u-ana'], withDealId(loadSharedFixture('worked-example'), `b${++serial}`))).handoffId;
 
@@ -135,6 +152,7 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
     const driveHandoff = async (decisionMs: number[]): Promise<string> => {
       const id = await startViaApi();
       const review = await until(id, ['in_review']);
+      exampleItems ??= review.reviewItems.map((item: { id: string; routeTo: string }) => ({ id: item.id, routeTo: item.routeTo }));
       let last: any;
       for (const item of review.reviewItems) {
         const t = performance.now();
@@ -161,6 +179,8 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
     // The read model may say completed while the workflow settles its last bookkeeping.
     await client.workflow.getHandle(example).result();
     const handoffHistory = await client.workflow.getHandle(example).fetchHistory();
+    // BENCH_HISTORY=<file> keeps the worked example's history (proto JSON) for a closer look.
+    if (process.env.BENCH_HISTORY) writeFileSync(process.env.BENCH_HISTORY, JSON.stringify(temporal.api.history.v1.History.toObject(handoffHistory as temporal.api.history.v1.History, { longs: String, enums: String, bytes: String })));
     const closing = handoffHistory.events?.at(-1);
     if (!closing?.workflowExecutionCompletedEventAttributes) {
       throw new Error(`the worked example did not complete: ${JSON.stringify(closing?.workflowExecutionFailedEventAttributes?.failure ?? closing).slice(0, 1500)}`);
@@ -197,28 +217,78 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
       return handle.workflowId;
     };
 
+    // The same handoff through the Temporal client: start as the API does (bundle stored redacted),
+    // then each update sent when the workflow takes it, as the baseline's are; no state is read but
+    // the signed packet's hash (one Postgres read).
+    const config = loadConfig({ ...process.env, DATABASE_URL: services.postgres.url, TEMPORAL_ADDRESS: services.temporal.address });
+    const actorOf = (id: string): Actor => ({ id, roles: demoPrincipals.find((p) => p.id === id)?.roles ?? ['reviewer'] });
+    const items = exampleItems ?? [];
+    const sendWhenTaken = async <Arg>(handle: ReturnType<typeof client.workflow.getHandle>, update: { name: string }, arg: Arg & { requestId: string }, decisionMs?: number[]) => {
+      for (let attempt = 1; ; attempt++) {
+        const t = performance.now();
+        try {
+          // A fresh update id per attempt: a refused update is not kept, but a reused id may be answered from the first.
+          await handle.executeUpdate(update.name, { args: [arg], updateId: `${arg.requestId}#${attempt}` });
+          decisionMs?.push(performance.now() - t);
+          return;
+        } catch (err) {
+          if (!(err instanceof WorkflowUpdateFailedError)) throw new Error(`client-driven ${handle.workflowId}: ${await taskFailure(handle)}`, { cause: err });
+          await sleep(POLL_MS);
+        }
+      }
+    };
+    const driveClient = async (decisionMs: number[]): Promise<string> => {
+      const { bundle } = redactBundle(IntakeBundle.parse(withDealId(loadSharedFixture('worked-example'), `c${++serial}`)));
+      const id = handoffIdForRun(bundle.dealId, 1);
+      await startWorkflow({ client, config: { ...config, TEMPORAL_TASK_QUEUE: workers.handoffQueue } }, id, bundle, await storeBundle(pool, bundle));
+      const handle = client.workflow.getHandle(id);
+      for (const item of items) {
+        const arg = { itemId: item.id, decision: 'rejected' as const, comment: 'not in the contract; reset at kickoff', packetVersion: 1, requestId: `${item.routeTo}:${id}-${item.id}`, actor: actorOf(item.routeTo) };
+        await sendWhenTaken(handle, decideReviewItemUpdate, arg, decisionMs);
+      }
+      const packet = await loadPacket(pool, id);
+      if (!packet) throw new Error(`client-driven ${id}: no packet after its review`);
+      for (const [who, role] of [['u-ben', 'sales'], ['u-chen', 'implementation']] as const) {
+        await sendWhenTaken(handle, signoffUpdate, { role, packetVersion: packet.version, packetHash: packet.hash, requestId: `${who}:${id}-${role}`, actor: actorOf(who) });
+      }
+      await sendWhenTaken(handle, milestoneStatusUpdate, { status: 'met' as const, requestId: `u-chen:${id}-milestone`, actor: actorOf('u-chen') });
+      await handle.result();
+      return id;
+    };
+    if (items.length === 0) throw new Error('the worked example showed no review items to decide');
+
     const bareExample = await driveBare([]);
     const bareHistory = await client.workflow.getHandle(bareExample).fetchHistory();
     const shape = compareShapes(eventTypeCounts(handoffHistory), eventTypeCounts(bareHistory));
     notes.push(`bare shape: ${shape}`);
     log(`worked example: ${handoffHistory.events?.length} events, bare ${bareHistory.events?.length} (${shape})`);
 
-    // Interleaved rounds: bare, handoff, bare, handoff… at each concurrency.
+    await driveClient([]);
+
+    // Interleaved rounds: bare, handoff via the API, handoff via the client, bare… at each concurrency.
     const throughput: Record<string, number[]> = {};
     const p99: Record<string, number[]> = {};
-    const record = (key: string, rate: number, decisionMs: number[]) => {
+    const cpu: Record<string, number[]> = {};
+    /** CPU ms per handoff by part, last round at the highest concurrency. */
+    const cpuParts: Record<string, Record<string, number>> = {};
+    const record = (key: string, rate: number, decisionMs: number[], cpuMs: number) => {
       (throughput[key] ??= []).push(rate);
       (p99[key] ??= []).push(percentile(decisionMs, 0.99));
+      (cpu[key] ??= []).push(cpuMs);
     };
     for (let round = 1; round <= rounds; round++) {
       for (const c of concurrencies) {
-        for (const [kind, drive] of [['bare', driveBare], ['handoff', driveHandoff]] as const) {
+        for (const [kind, drive] of [['bare', driveBare], ['handoff', driveHandoff], ['client', driveClient]] as const) {
           const decisionMs: number[] = [];
+          const cpuBefore = descendantsCpuMs();
           const t = performance.now();
           await Promise.all(Array.from({ length: c }, () => drive(decisionMs)));
           const rate = c / ((performance.now() - t) / 1000);
-          record(`${kind}@${c}`, rate, decisionMs);
-          log(`round ${round}, ${c} at once, ${kind}: ${rate.toFixed(2)} handoffs/s, decision p99 ${percentile(decisionMs, 0.99).toFixed(0)} ms`);
+          const parts = cpuBetween(cpuBefore, descendantsCpuMs());
+          const cpuMs = Object.values(parts).reduce((a, b) => a + b, 0) / c;
+          if (c === concurrencies.at(-1)) cpuParts[kind] = Object.fromEntries(Object.entries(parts).map(([part, ms]) => [part, ms / c]));
+          record(`${kind}@${c}`, rate, decisionMs, cpuMs);
+          log(`round ${round}, ${c} at once, ${kind}: ${rate.toFixed(2)} handoffs/s, decision p99 ${percentile(decisionMs, 0.99).toFixed(0)} ms, CPU ${cpuMs.toFixed(0)} ms/handoff`);
         }
       }
     }
@@ -248,18 +318,31 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
     const hh = history(handoffHistory);
     const bh = history(bareHistory);
     const rows: Row[] = [];
+    const of = (figures: Record<string, number[]>, kind: string, c: number) => median(figures[`${kind}@${c}`]);
     for (const c of concurrencies) {
-      rows.push(row(`handoffs/s, ${c} at once`, median(throughput[`bare@${c}`]), median(throughput[`handoff@${c}`]), '≥ 0.8× bare', (r) => r.ratio >= 0.8));
+      rows.push(row(`handoffs/s, ${c} at once`, of(throughput, 'bare', c), of(throughput, 'handoff', c), '≥ 0.8× bare', (r) => r.ratio >= 0.8, of(throughput, 'client', c)));
     }
     for (const c of concurrencies) {
-      rows.push(row(`decision p99 ms, ${c} at once`, median(p99[`bare@${c}`]), median(p99[`handoff@${c}`]), '≤ 1.3× bare', (r) => r.ratio <= 1.3));
+      rows.push(row(`decision p99 ms, ${c} at once`, of(p99, 'bare', c), of(p99, 'handoff', c), '≤ 1.3× bare', (r) => r.ratio <= 1.3, of(p99, 'client', c)));
+    }
+    for (const c of concurrencies) {
+      rows.push(row(`CPU ms per handoff, all processes, ${c} at once`, of(cpu, 'bare', c), of(cpu, 'handoff', c), '', () => undefined, of(cpu, 'client', c)));
     }
     rows.push(row(`worker MiB per open handoff (${openForMemory} in review)`, bareMemory, handoffMemory, '≤ 0.5 MiB', (r) => r.handoff <= 0.5));
     rows.push(row('history events, worked example', bh.events, hh.events, '≤ 100', (r) => r.handoff <= 100));
     rows.push(row('history KiB (proto), worked example', bh.bytes / 1024, hh.bytes / 1024, '≤ 32 KiB', (r) => r.handoff <= 32));
     rows.push(row('workflow bundle MiB', bareCode.code.length / MiB, handoffCode.code.length / MiB, '', () => undefined));
     notes.push(`API answers 503 (tried again after Retry-After): ${retried}`);
-    notes.push(`medians of ${rounds} interleaved round${rounds === 1 ? '' : 's'}; the handoff through its API (separate API and worker processes), bare through the Temporal client; one dev server and Postgres`);
+    const describeParts = (parts: Record<string, number> = {}) =>
+      Object.entries(parts)
+        .filter(([, ms]) => ms >= 1)
+        .sort((a, b) => b[1] - a[1])
+        .map(([part, ms]) => `${part} ${ms.toFixed(0)}`)
+        .join(', ');
+    const top = concurrencies.at(-1);
+    notes.push(`CPU ms per handoff by process, ${top} at once (last round): bare: ${describeParts(cpuParts.bare)}; via API: ${describeParts(cpuParts.handoff)}; via client: ${describeParts(cpuParts.client)}`);
+    notes.push(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min)`);
+    notes.push(`medians of ${rounds} interleaved round${rounds === 1 ? '' : 's'}; the handoff through its API (separate API and worker processes) and through the Temporal client, bare through the Temporal client; one dev server and Postgres`);
     return { name: 'Handoff against bare Temporal (same event shape, same dev server)', rows, notes };
   } finally {
     await Promise.all(children.map((child) => child.stop()));
@@ -270,8 +353,9 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
   }
 }
 
-function row(figure: string, bare: number, handoff: number, target: string, met: (r: Row) => boolean | undefined): Row {
+function row(figure: string, bare: number, handoff: number, target: string, met: (r: Row) => boolean | undefined, client?: number): Row {
   const r: Row = { figure, bare: round(bare), handoff: round(handoff), ratio: round(handoff / bare), target };
+  if (client !== undefined) Object.assign(r, { client: round(client), clientRatio: round(client / bare) });
   r.met = met({ ...r, ratio: handoff / bare, handoff });
   return r;
 }

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 // The parts under measurement run as their own processes, as they are deployed (worker, API),
@@ -66,3 +66,66 @@ export function killChildren(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 process.once('exit', killChildren);
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ). */
+let ticksPerSecond: number | undefined;
+
+/** Which part of the system a process is, from its command line. */
+function partOf(comm: string, cmdline: string): string {
+  if (cmdline.includes('bench/bare/worker')) return 'bare worker';
+  if (cmdline.includes('worker.ts')) return 'handoff worker';
+  if (cmdline.includes('src/api/server')) return 'API';
+  if (comm.startsWith('postgres') || cmdline.includes('postgres')) return 'Postgres';
+  if (cmdline.includes('temporal') || cmdline.includes('.tools/bin/')) return 'Temporal server';
+  return 'other';
+}
+
+/**
+ * CPU time (user + system, ms) so far of every process this one started, directly or not (workers,
+ * API, Temporal dev server, Postgres and its backends), by part, from /proc. A live process's
+ * figure includes the children it has reaped (cutime, cstime: Postgres backends that closed), so a
+ * process that exits between two readings is still counted, by its parent.
+ */
+export function descendantsCpuMs(): Record<string, number> {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  const stats = new Map<number, { ppid: number; ticks: number; comm: string }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name is in parentheses and may hold spaces: the fields follow its last ')'.
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // After the name: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]), comm });
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  const children = new Map<number, number[]>();
+  for (const [pid, { ppid }] of stats) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const byPart: Record<string, number> = {};
+  const visit = (pid: number, inherited?: string) => {
+    for (const child of children.get(pid) ?? []) {
+      const { ticks, comm } = stats.get(child)!;
+      let cmdline = '';
+      try {
+        cmdline = readFileSync(`/proc/${child}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      } catch {
+        // Gone: its time is counted with its parent's next reading.
+      }
+      // A process's own children (Postgres backends, a CLI's server) belong to its part.
+      const part = inherited ?? partOf(comm, cmdline);
+      byPart[part] = (byPart[part] ?? 0) + (ticks * 1000) / ticksPerSecond!;
+      visit(child, part === 'other' ? undefined : part);
+    }
+  };
+  visit(process.pid);
+  return byPart;
+}
+
+/** What each part used between two readings of descendantsCpuMs, ms. */
+export function cpuBetween(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const parts = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return Object.fromEntries([...parts].map((part) => [part, (after[part] ?? 0) - (before[part] ?? 0)]));
+}

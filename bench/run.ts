@@ -34,14 +34,23 @@ async function main(): Promise<void> {
     const result = await bench(options);
     console.log(result.name);
     if ('rows' in result) printTable(result);
-    else for (const [figure, value] of Object.entries(result.figures)) console.log(`  ${figure.padEnd(28)} ${value}`);
+    else for (const [figure, value] of Object.entries(result.figures)) console.log(`  ${figure.padEnd(36)} ${value}`);
   }
 }
 
 function printTable({ rows, notes }: BaselineResult): void {
   const lines = [
-    ['figure', 'bare', 'handoff', 'ratio', 'target', 'met'],
-    ...rows.map((r) => [r.figure, String(r.bare), String(r.handoff), `${r.ratio}×`, r.target, r.met === undefined ? '' : r.met ? 'met' : 'not met']),
+    ['figure', 'bare', 'handoff via API', 'ratio', 'handoff via client', 'ratio', 'target (via API)', 'met'],
+    ...rows.map((r) => [
+      r.figure,
+      String(r.bare),
+      String(r.handoff),
+      `${r.ratio}×`,
+      r.client === undefined ? '' : String(r.client),
+      r.clientRatio === undefined ? '' : `${r.clientRatio}×`,
+      r.target,
+      r.met === undefined ? '' : r.met ? 'met' : 'not met',
+    ]),
   ];
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   for (const line of lines) console.log(`  | ${line.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`);

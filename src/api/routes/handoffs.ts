@@ -56,7 +56,8 @@ async function mayRestart(db: PoolClient, actor: Actor, previous: RunRow): Promi
   return (await runOwnerIds(db, previous)).includes(actor.id);
 }
 
-function startWorkflow(deps: StartDeps, handoffId: string, bundle: IntakeBundle, bundleHash: string) {
+/** Starts a handoff's workflow on a stored (redacted) bundle; the bench's client-driven run starts it so too. */
+export function startWorkflow(deps: Pick<StartDeps, 'client' | 'config'>, handoffId: string, bundle: IntakeBundle, bundleHash: string) {
   const { config } = deps;
   const input: HandoffInput = {
     handoffId,
