@@ -116,6 +116,8 @@ test('a citation chip opens its source document with the quote highlighted in co
   const whole = await page.getByTestId('source-text').textContent();
   expect(whole!.length).toBeGreaterThan(cited.quote.length);
   expect(await page.locator('#source-title').textContent()).toBeTruthy();
+  // The viewport as a reader sees it (the README shows this one).
+  await page.screenshot({ path: path.join(shots, 'handoff-citation-viewport.png') });
   await checkPage(page, 'handoff-citation');
 });
 
