@@ -78,3 +78,12 @@ test('the OpenAPI document describes both routes', () => {
   expect(doc.paths['/handoffs/{id}/documents'].get.operationId).toBe('listDocuments');
   expect(doc.paths['/handoffs/{id}/documents/{documentId}'].get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/SourceDocument');
 });
+
+test('the handoff view names its owners and the history names each stage entered, for the web app', async () => {
+  const view = await h.request('GET', `/handoffs/${handoffId}`, { token: h.tokens['u-chen'] });
+  expect(view.body.owners).toEqual({ handoffOwner: 'u-ana', sales: 'u-ben', implementation: 'u-chen' });
+  const history = await h.request('GET', `/handoffs/${handoffId}/history`, { token: h.tokens['u-chen'] });
+  const stages = history.body.list.filter((e: { detail?: string }) => e.detail?.startsWith('stage:'));
+  expect(stages.map((e: { detail: string }) => e.detail)).toEqual(expect.arrayContaining(['stage:drafting', 'stage:in_review']));
+  expect(stages.every((e: { type: string; time: string | null }) => e.type === 'UpsertWorkflowSearchAttributes' && e.time)).toBe(true);
+});
