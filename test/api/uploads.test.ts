@@ -113,7 +113,8 @@ describe('a handoff started from files', () => {
   });
 
   it('cites the PDF with the page of each quote, verbatim from the extracted text; the Markdown shows p. N', async () => {
-    await waitForStage(h, handoffId, ['in_review']);
+    // Generous: on a loaded shared machine drafting can take a while; nothing here is timed.
+    await waitForStage(h, handoffId, ['in_review'], h.tokens.admin, 80_000);
     const { rows } = await h.pool.query("SELECT f.extracted_text, f.page_offsets FROM evidence_files f WHERE sha256 = $1", [sha(pdf)]);
     const { extracted_text: text, page_offsets: offsets } = rows[0];
     const packet = await h.request('GET', `/handoffs/${handoffId}/packet`, { token: h.tokens['u-chen'] });
@@ -136,7 +137,7 @@ describe('a handoff started from files', () => {
     expect(citations.filter((c) => c.documentId !== 'order-form.pdf').every((c) => c.page === undefined)).toBe(true);
     const md = await h.request('GET', `/handoffs/${handoffId}/packet?format=md`, { token: h.tokens['u-chen'] });
     expect(md.body).toMatch(/\]: order-form\.pdf, p\. 2 — "[^"]*48,000/);
-  });
+  }, 120_000);
 
   it('adds an uploaded file as evidence to the running handoff, in the update\'s transaction', async () => {
     const notes = Buffer.from('# Call notes\n\n- Eli confirmed the **Epic export** will be ready by December 1.\n- [Agenda](https://example.com/agenda)\n');
@@ -147,6 +148,18 @@ describe('a handoff started from files', () => {
     expect(res.body.files).toEqual([expect.objectContaining({ documentId: 'call-notes-2026-11-21', kind: 'call_notes', kindInferred: false, mediaType: 'text/markdown' })]);
     const link = await h.pool.query('SELECT file_sha256 FROM handoff_document_files WHERE handoff_id = $1 AND document_id = $2', [handoffId, 'call-notes-2026-11-21']);
     expect(link.rows[0]?.file_sha256).toBe(sha(notes));
+  });
+
+  it('keeps a file whose text held a credential as its redacted text only, never its bytes', async () => {
+    const leaky = Buffer.from('Call notes. Eli pasted the staging key sk_live_51Hq2w3e4r5t6y7u8i9o0pAsDfGh into the chat.');
+    const res = await postForm(`/handoffs/${handoffId}/evidence`, h.tokens['u-ana'], {}, [{ bytes: leaky, filename: 'leaky-notes.txt' }]);
+    expect(res.status).toBe(200);
+    expect(res.body.files[0]).toMatchObject({ documentId: 'leaky-notes.txt', originalStored: false, note: expect.stringMatching(/credential/) });
+    const { rows } = await h.pool.query('SELECT content, withheld_reason, extracted_text FROM evidence_files WHERE sha256 = $1', [sha(leaky)]);
+    expect(rows[0].content).toBeNull();
+    expect(rows[0].extracted_text).toContain('[REDACTED:');
+    const everything = await h.pool.query("SELECT count(*)::int AS n FROM evidence_files WHERE position(convert_to('sk_live_51Hq2w3e', 'UTF8') in coalesce(content, '')) > 0 OR extracted_text LIKE '%sk_live_51Hq2w3e%'");
+    expect(everything.rows[0].n).toBe(0);
   });
 
   it('refuses a second file with an id the handoff has (409) and stores nothing of it', async () => {
@@ -204,6 +217,27 @@ describe('bad files get a problem+json and leave nothing stored', () => {
     const invalid = await postForm('/handoffs', h.tokens['u-ben'], { bundle: JSON.stringify({ ...bundleWithout('-INV', []), trigger: 'nope' }) }, [{ bytes: Buffer.from('Note.'), filename: 'n.txt' }]);
     expect(invalid.status).toBe(400);
     expect(invalid.body.errors.map((e: { path: string }) => e.path)).toContain('trigger');
+    expect(await storedCounts()).toEqual(before);
+  });
+});
+
+describe('malformed forms are 400 or 413 and store nothing', () => {
+  it('a file in a part not named file, an unknown field, kinds not one per file, too many files', async () => {
+    const before = await storedCounts();
+    const note = { bytes: Buffer.from('A note.'), filename: 'n.txt' };
+    const form = new FormData();
+    form.append('bundle', JSON.stringify(bundleWithout('-FORM', [])));
+    form.append('attachment', new Blob([note.bytes]), 'n.txt');
+    const stray = await fetch(`${h.api.url}/handoffs`, { method: 'POST', headers: { authorization: `Bearer ${h.tokens['u-ben']}` }, body: form });
+    expect(stray.status).toBe(400);
+    expect((await stray.json()).errors[0].path).toBe('attachment');
+    const unknown = await postForm('/handoffs', h.tokens['u-ben'], { bundle: JSON.stringify(bundleWithout('-FORM', [])), colour: 'blue' }, [note]);
+    expect(unknown).toMatchObject({ status: 400, body: { errors: [{ path: 'colour' }] } });
+    const kinds = await postForm('/handoffs', h.tokens['u-ben'], { bundle: JSON.stringify(bundleWithout('-FORM', [])), kind: ['email', 'sow'] }, [note]);
+    expect(kinds).toMatchObject({ status: 400, body: { errors: [{ path: 'kind' }] } });
+    const many = await postForm('/handoffs', h.tokens['u-ben'], { bundle: JSON.stringify(bundleWithout('-FORM', [])) }, Array.from({ length: h.config.UPLOAD_MAX_FILES + 1 }, (_v, i) => ({ bytes: Buffer.from(`Note ${i}.`), filename: `n${i}.txt` })));
+    expect(many.status).toBe(413);
+    expect(many.body.detail).toMatch(/at most 10 files/);
     expect(await storedCounts()).toEqual(before);
   });
 });
