@@ -1,4 +1,5 @@
 import { benchBaseline, type BaselineResult } from './baseline';
+import { benchCluster } from './cluster';
 import { benchDrafter } from './drafter';
 import { benchExtract } from './extract';
 import { benchReadModel } from './read-model';
@@ -26,6 +27,9 @@ const benches: Array<(options: BenchOptions) => Promise<BenchResult | BaselineRe
   // Small: 100-page PDFs through the upload's extraction path (a few seconds).
   (opts) => benchExtract(opts),
 ];
+
+// `-- --cluster`: only the load on the cluster topology (bench/cluster.ts), which starts its own services.
+if (process.argv.includes('--cluster')) benches.splice(0, benches.length, (opts) => benchCluster(opts));
 
 const DEADLINE_MS = (options.quick ? 6 : 15) * 60_000;
 
