@@ -230,7 +230,7 @@ describe('malformed forms are 400 or 413 and store nothing', () => {
     form.append('attachment', new Blob([note.bytes]), 'n.txt');
     const stray = await fetch(`${h.api.url}/handoffs`, { method: 'POST', headers: { authorization: `Bearer ${h.tokens['u-ben']}` }, body: form });
     expect(stray.status).toBe(400);
-    expect((await stray.json()).errors[0].path).toBe('attachment');
+    expect(((await stray.json()) as { errors: Array<{ path: string }> }).errors[0].path).toBe('attachment');
     const unknown = await postForm('/handoffs', h.tokens['u-ben'], { bundle: JSON.stringify(bundleWithout('-FORM', [])), colour: 'blue' }, [note]);
     expect(unknown).toMatchObject({ status: 400, body: { errors: [{ path: 'colour' }] } });
     const kinds = await postForm('/handoffs', h.tokens['u-ben'], { bundle: JSON.stringify(bundleWithout('-FORM', [])), kind: ['email', 'sow'] }, [note]);
