@@ -3,12 +3,15 @@ import { buyerGoalOf, buyerIntentOf } from './buyer';
 import { completenessOf } from './completeness';
 import { contractFactsOf } from './contract-facts';
 import { dependenciesOf, dependencyMentions, type DependencyDraft } from './dependencies';
-import { analyzeDocuments } from './evidence';
+import { analyzeDocuments, type AnalyzedDocument } from './evidence';
 import { defaultGatePolicy, gatesOnRedacted, type GatePolicy } from './gates';
 import type { IntakeBundle } from './intake';
 import { firstMilestonePlan } from './milestones';
-import type { GateResult, OpenQuestion, PacketContent } from './packet';
-import { impliedPromisesIn } from './promises';
+import type { OpenQuestion, PacketContent } from './packet';
+import { checkedPromises } from './promises';
+import { contractEstimate } from './feasibility';
+import { extractDates } from './facts';
+import { SYSTEM_NAME } from './facts';
 import { openQuestionsForGateFailures } from './questions';
 import { redactBundle } from './redact';
 import { reviewItemsFor, type ReviewRouting } from './review-routing';
@@ -36,12 +39,16 @@ export function draftPacket(bundle: IntakeBundle, options: DraftOptions = {}): P
   const gates = gatesOnRedacted({ raw: bundle, redacted, findings, docs, now, policy: options.policy ?? defaultGatePolicy });
 
   const buyerGoal = buyerGoalOf(docs);
-  const impliedPromises = impliedPromisesIn(docs, redacted);
+  const { promises: impliedPromises, infeasible } = checkedPromises(docs, redacted);
   const dependencies = dependenciesOf(dependencyMentions(docs, redacted));
   const unowned = dependencies.filter((d) => d.owner === 'unassigned');
-  const ambiguities = [...vagueClauses(docs), ...unowned.map(unownedAmbiguity)];
+  // Each finding once: a sentence that is already an implied promise or an unowned dependency is not
+  // repeated as an ambiguity (its review item holds it).
+  const reported = new Set([...impliedPromises, ...unowned].flatMap((f) => f.sources.map((c) => c.quote)));
+  const ambiguities = vagueClauses(docs).filter((a) => !a.sources.some((c) => reported.has(c.quote)));
   const soldScope = mergeScopeItems(soldScopeClauses(docs));
   const dataDependency = dependencies.find((d) => d.dependency.startsWith('Getting the customer data') || d.dependency.startsWith('Access'));
+  const estimate = contractEstimate(docs);
 
   const sections = {
     buyerGoal,
@@ -52,18 +59,29 @@ export function draftPacket(bundle: IntakeBundle, options: DraftOptions = {}): P
     stakeholders: stakeholdersOf(redacted, docs),
     dependencies,
     firstThirtyDayCriteria: firstThirtyDayCriteriaOf(docs),
-    firstMilestonePlan: firstMilestonePlan({ bundle: redacted, now, firstDeliverable: soldScope[0]?.item, inputsOwner: dataDependency?.owner }),
+    firstMilestonePlan: firstMilestonePlan({ bundle: redacted, now, firstDeliverable: soldScope[0]?.item, inputsOwner: dataDependency?.owner, estimate }),
   };
+
+  const reviewItems = reviewItemsFor(impliedPromises, unowned, redacted, options.routing).map((item) => {
+    const late = infeasible.find((i) => i.promise.statement === impliedPromises[Number(item.id.slice(1)) - 1]?.statement && item.category !== 'dependency_owner');
+    return late
+      ? { ...item, summary: `Cannot be met by the contract's own estimate ("${late.estimate.text}" from the ${late.kickoff} kickoff: ${late.earliest} at the earliest), promised by ${late.promisedBy}: ${late.promise.statement}` }
+      : item;
+  });
 
   return {
     dealId: redacted.dealId,
     draftedBy: 'rules',
     ...sections,
-    ambiguities,
+    ambiguities: [...ambiguities, ...unowned.map(unownedAmbiguity)],
     impliedPromises,
-    risks: risksOf(gates.failures, impliedPromises, dependencies, buyerGoal?.urgency ?? 'low'),
-    openQuestions: openQuestionsFor(gates, ambiguities),
-    reviewItems: reviewItemsFor(impliedPromises, unowned, redacted, options.routing),
+    risks: risksOf({ failures: gates.failures, promises: impliedPromises, infeasible, dependencies, urgency: buyerGoal?.urgency ?? 'low', reviewItems }),
+    openQuestions: [
+      ...openQuestionsForGateFailures(gates.failures),
+      ...unowned.map((d, i) => dependencyQuestion(d, i, redacted)),
+      ...ambiguities.map((a, i) => ambiguityQuestion(a, unowned.length + i, redacted, docs)),
+    ],
+    reviewItems,
     completeness: completenessOf(sections),
     gates,
     drafting: { by: 'rules', droppedStatements: 0, restoredFindings: 0 },
@@ -81,14 +99,65 @@ const unownedAmbiguity = (d: DependencyDraft): AmbiguityDraft => ({
   sources: d.sources,
 });
 
-// Gate failures block and go to the handoff owner; ambiguities are questions for sales, who heard
-// what was said.
-function openQuestionsFor(gates: GateResult, ambiguities: AmbiguityDraft[]): OpenQuestion[] {
-  const fromAmbiguities = ambiguities.map((a, i): OpenQuestion => ({
+// Open questions name what is open (the date, system, amount or person) and where it comes from.
+// Gate failures block and go to the handoff owner; the rest go to sales, who heard what was said.
+// An unowned dependency is already a blocking review item (dependency_owner); its question says who
+// has to be decided between.
+function dependencyQuestion(d: DependencyDraft, i: number, bundle: IntakeBundle): OpenQuestion {
+  const systems = systemsIn(d.sources.map((s) => s.quote).join(' '), bundle);
+  const contact = bundle.stakeholders.find((s) => s.side === 'buyer' && /technical|it|data|engineer/i.test(`${s.role} ${s.title ?? ''}`));
+  const what = /^Getting the customer data/.test(d.dependency)
+    ? `getting the data out of ${systems.length ? systems.join(' and ') : 'the customer systems'}`
+    : /^Access/.test(d.dependency) ? `access to ${systems.length ? systems.join(' and ') : 'the customer systems'}` : `"${d.dependency}"`;
+  const quotes = d.sources.slice(0, 3).map((s) => `"${s.quote}" (${s.documentId})`).join('; ');
+  return {
     id: `q${i + 1}`,
-    question: `${a.issue} Please clarify what was agreed (see "${a.sources[0].documentId}").`,
+    question: `Who owns ${what}: ${bundle.customer.name}${contact ? ` (${contact.name})` : ''} or the implementation team? The evidence leaves it open: ${quotes}.`,
     askOf: 'sales',
     blocking: false,
-  }));
-  return [...openQuestionsForGateFailures(gates.failures), ...fromAmbiguities];
+  };
 }
+
+function ambiguityQuestion(a: AmbiguityDraft, i: number, bundle: IntakeBundle, docs: AnalyzedDocument[]): OpenQuestion {
+  const source = a.sources[0];
+  const sentence = docs.find((d) => d.doc.id === source.documentId)?.sentences.find((s) => s.text === source.quote);
+  const named: string[] = [];
+  const dates = sentence ? extractDates(sentence.text, sentence.capturedAt) : [];
+  if (dates.length) named.push(`the date ${dates.join(', ')}`);
+  if (/\bkick-?off|start\b/i.test(source.quote) && bundle.kickoffTarget) named.push(`the kickoff target ${bundle.kickoffTarget}`);
+  const systems = systemsIn(source.quote, bundle);
+  if (systems.length) named.push(systems.join(', '));
+  const people = bundle.stakeholders.filter((p) => source.quote.includes(p.name.split(/\s+/)[0])).map((p) => `${p.name} (${p.side})`);
+  if (people.length) named.push(people.join(', '));
+  if (/\bcustomer|cooperation|provide\b/i.test(source.quote) && !people.length) {
+    const contact = bundle.stakeholders.find((s) => s.side === 'buyer');
+    if (contact) named.push(`what ${bundle.customer.name} (${contact.name}) must provide, and by when`);
+  }
+  return {
+    id: `q${i + 1}`,
+    question: `${a.issue} ${named.length ? `Please confirm ${named.join('; ')}.` : 'Please say what was agreed.'} Source: "${source.quote}" (${source.documentId}).`,
+    askOf: 'sales',
+    blocking: false,
+  };
+}
+
+const SYSTEM_WORD = new RegExp(`\\b${SYSTEM_NAME}`, 'g');
+
+/** Named systems in a quote: capitalised words that are not people, the customer, or a sentence start. */
+function systemsIn(text: string, bundle: IntakeBundle): string[] {
+  const skip = new Set([
+    ...bundle.stakeholders.flatMap((s) => s.name.split(/\s+/)),
+    ...Object.values(bundle.owners).flatMap((p) => (p ? p.name.split(/\s+/) : [])),
+    ...bundle.customer.name.split(/\s+/),
+  ].map((w) => w.toLowerCase()));
+  const found: string[] = [];
+  for (const m of text.matchAll(SYSTEM_WORD)) {
+    const word = m[0].replace(/[.,;:]+$/, '');
+    const start = m.index === 0 || /[.:;!?]\s*$/.test(text.slice(0, m.index));
+    if (start || word.length < 3 || skip.has(word.toLowerCase()) || COMMON_CAPS.has(word) || found.includes(word)) continue;
+    found.push(word);
+  }
+  return found;
+}
+
+const COMMON_CAPS = new Set(['The', 'We', 'Our', 'Your', 'They', 'Just', 'Looking', 'Thanks', 'Customer', 'Ben', 'Please', 'If', 'And', 'But', 'Email', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']);

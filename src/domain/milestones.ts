@@ -14,19 +14,32 @@ export interface MilestoneInputs {
   firstDeliverable?: string;
   /** Who brings the data and access the work waits on. */
   inputsOwner?: 'buyer' | 'vendor' | 'unassigned';
+  /** The contract's own estimate from inputs to first deliverable ("4 to 6 weeks after data access"). */
+  estimate?: { minDays: number; text: string };
 }
 
-export function firstMilestonePlan({ bundle, now, firstDeliverable, inputsOwner }: MilestoneInputs): Milestone[] {
+// The plan follows the dependencies: inputs nobody owns stay "unassigned" (the packet asks who owns
+// them) instead of silently going to the delivery owner, and the first deliverable is dated no
+// earlier than the contract's own estimate allows after the inputs arrive.
+export function firstMilestonePlan({ bundle, now, firstDeliverable, inputsOwner, estimate }: MilestoneInputs): Milestone[] {
   const kickoff = planStart(bundle, now);
   const deliveryOwner = deliveryOwnerId(bundle);
   const plan: Milestone[] = [];
   const add = (milestone: string, offsetDays: number, owner: string): void => {
     const previous = plan[plan.length - 1];
-    plan.push({ milestone, due: addDays(kickoff, offsetDays), owner, dependsOn: previous ? [previous.milestone] : [] });
+    const due = addDays(kickoff, offsetDays);
+    plan.push({ milestone, due: previous && previous.due > due ? previous.due : due, owner, dependsOn: previous ? [previous.milestone] : [] });
   };
   add(`Kickoff with ${bundle.customer.name}: confirm scope, owners and open questions`, 0, deliveryOwner);
-  if (inputsOwner) add('Customer data and system access available to the implementation team', 7, inputsOwner === 'buyer' ? 'buyer' : deliveryOwner);
-  if (firstDeliverable) add(`First deliverable in place: ${firstDeliverable}`, 21, deliveryOwner);
+  const inputsDay = 7;
+  if (inputsOwner) {
+    const owner = inputsOwner === 'buyer' ? 'buyer' : inputsOwner === 'vendor' ? deliveryOwner : 'unassigned';
+    add(`Customer data and system access available to the implementation team${owner === 'unassigned' ? ' (owner not agreed: see the open questions)' : ''}`, inputsDay, owner);
+  }
+  if (firstDeliverable) {
+    const day = estimate ? Math.max(21, (inputsOwner ? inputsDay : 0) + estimate.minDays) : 21;
+    add(`First deliverable in place: ${firstDeliverable}${estimate ? ` (contract estimate: ${estimate.text})` : ''}`, day, deliveryOwner);
+  }
   add('30-day review against the success criteria', 30, deliveryOwner);
   return plan;
 }

@@ -1,6 +1,7 @@
 import { analyzeDocuments, cite, uniqueCitations, type AnalyzedDocument, type EvidenceSentence } from './evidence';
 import { datesMentioned, dateFactOf, extractDates, extractDurations, extractQuantities, NAMED_SYSTEM_KINDS, SYSTEM_NAME } from './facts';
 import type { IntakeBundle } from './intake';
+import { infeasiblePromises, type InfeasiblePromise } from './feasibility';
 import { hasNegatedVerb } from './nlp';
 import type { Citation, ImpliedPromise, PromiseCategory } from './packet';
 import { redactBundle } from './redact';
@@ -104,7 +105,21 @@ export function detectImpliedPromises(bundle: IntakeBundle): ImpliedPromise[] {
 }
 
 export function impliedPromisesIn(docs: AnalyzedDocument[], bundle: IntakeBundle): ImpliedPromise[] {
-  return promiseFindings(docs, bundle).map(({ promisedBy: _d, ...promise }) => promise);
+  return checkedPromises(docs, bundle).promises;
+}
+
+/**
+ * The implied promises with the feasibility check applied: a timeline promise the contract's own
+ * estimate cannot meet goes beyond the contract, and cites the estimate and the kickoff target.
+ */
+export function checkedPromises(docs: AnalyzedDocument[], bundle: IntakeBundle): { promises: ImpliedPromise[]; infeasible: InfeasiblePromise[] } {
+  const findings = promiseFindings(docs, bundle);
+  const infeasible = infeasiblePromises(findings, docs, bundle);
+  for (const late of infeasible) {
+    late.promise.reason = 'exceeds contract';
+    late.promise.sources = uniqueCitations([...late.promise.sources, ...late.sources]);
+  }
+  return { promises: findings.map(({ promisedBy: _d, ...promise }) => promise), infeasible };
 }
 
 export function promiseFindings(docs: AnalyzedDocument[], bundle: IntakeBundle): PromiseFinding[] {
