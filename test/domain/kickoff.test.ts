@@ -27,34 +27,33 @@ const promise = (needle: string, packet: Packet = worked): ImpliedPromise => {
   return found;
 };
 const BOARD = 'before the board meeting';
-const DATA_SIDE = "sort out the data side";
 const FIVE_YEARS = 'five years';
 const YOUR_TEAM = 'your team will handle';
 
 describe('the worked example packet (fixture check)', () => {
-  it('has four implied promises reviewed as r1-r4 and one unowned dependency r5', () => {
-    expect(worked.impliedPromises).toHaveLength(4);
+  // "we'll sort out the data side together" is the unowned dependency r4, not also a promise.
+  it('has three implied promises reviewed as r1-r3 and one unowned dependency r4', () => {
+    expect(worked.impliedPromises).toHaveLength(3);
     expect(worked.reviewItems.map((i) => [i.id, i.category])).toEqual([
       ['r1', 'timeline_commitment'],
       ['r2', 'scope_promise'],
       ['r3', 'scope_promise'],
-      ['r4', 'scope_promise'],
-      ['r5', 'dependency_owner'],
+      ['r4', 'dependency_owner'],
     ]);
   });
 });
 
 describe('reviewItemFor', () => {
   it('finds the item of each promise: same category, same cited quote', () => {
-    expect(worked.impliedPromises.map((p) => reviewItemFor(worked, p)?.id)).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(worked.impliedPromises.map((p) => reviewItemFor(worked, p)?.id)).toEqual(['r1', 'r2', 'r3']);
   });
 
-  it('skips an item of another category that cites the same quote (r5, the unowned dependency, cites r2 and r4)', () => {
-    const r5 = worked.reviewItems.find((i) => i.id === 'r5')!;
-    expect(r5.sources.map((s) => s.quote)).toContain(promise(DATA_SIDE).sources[0].quote);
+  it('skips an item of another category that cites the same quote (r4, the unowned dependency, cites r3)', () => {
+    const r4 = worked.reviewItems.find((i) => i.id === 'r4')!;
+    expect(r4.sources.map((s) => s.quote)).toContain(promise(YOUR_TEAM).sources[0].quote);
     const packet = copy();
-    packet.reviewItems = packet.reviewItems.filter((i) => i.id !== 'r2');
-    expect(reviewItemFor(packet, promise(DATA_SIDE))).toBeUndefined();
+    packet.reviewItems = packet.reviewItems.filter((i) => i.id !== 'r3');
+    expect(reviewItemFor(packet, promise(YOUR_TEAM))).toBeUndefined();
   });
 
   it('finds nothing when the category differs or no quote is shared', () => {
@@ -145,15 +144,14 @@ describe('buildKickoffMaterials', () => {
   });
 
   it('confirms only the approved promises', () => {
-    const { customerEmail } = buildKickoffMaterials(worked, new Set(['r1', 'r3']), 'Northwind Health');
+    const { customerEmail } = buildKickoffMaterials(worked, new Set(['r1', 'r2']), 'Northwind Health');
     expect(customerEmail).toContain(`We have also confirmed:\n- ${promise(BOARD).statement}\n- ${promise(FIVE_YEARS).statement}\n`);
-    expect(customerEmail).not.toContain(promise(DATA_SIDE).statement);
     expect(customerEmail).not.toContain(promise(YOUR_TEAM).statement);
   });
 
-  it('confirms nothing for an approved item that is not a promise (the dependency r5) or an unknown id', () => {
-    expect(approvedPromises(worked, new Set(['r5', 'r99']))).toEqual([]);
-    expect(buildKickoffMaterials(worked, new Set(['r5', 'r99']), 'Northwind Health').customerEmail).not.toContain('We have also confirmed');
+  it('confirms nothing for an approved item that is not a promise (the dependency r4) or an unknown id', () => {
+    expect(approvedPromises(worked, new Set(['r4', 'r99']))).toEqual([]);
+    expect(buildKickoffMaterials(worked, new Set(['r4', 'r99']), 'Northwind Health').customerEmail).not.toContain('We have also confirmed');
   });
 
   it('falls back to placeholders for an empty packet and omits the milestone line', () => {
@@ -178,13 +176,13 @@ describe('unapprovedPromisesIn', () => {
   });
 
   it('finds nothing in materials built from approved promises', () => {
-    const approved = new Set(['r1', 'r2', 'r3', 'r4']);
+    const approved = new Set(['r1', 'r2', 'r3']);
     const materials = buildKickoffMaterials(worked, approved, 'Northwind Health');
     for (const p of worked.impliedPromises) expect(materials.customerEmail).toContain(p.statement);
     expect(unapprovedPromisesIn(materials, worked, approved)).toEqual([]);
   });
 
-  it('ignores the contract clause a promise cites, though the agenda lists it (r3 cites the 24-month exclusion)', () => {
+  it('ignores the contract clause a promise cites, though the agenda lists it (r2 cites the 24-month exclusion)', () => {
     const clause = 'historical data migration older than 24 months';
     expect(promise(FIVE_YEARS).sources.map((s) => s.quote)).toContain(clause);
     const materials = buildKickoffMaterials(worked, none, 'Northwind Health');
@@ -192,27 +190,27 @@ describe('unapprovedPromisesIn', () => {
     expect(unapprovedPromisesIn(materials, worked, none)).toEqual([]);
   });
 
-  it('would flag r3 if that clause were not contract text: the exclusion is what spares it', () => {
+  it('would flag r2 if that clause were not contract text: the exclusion is what spares it', () => {
     const packet = copy();
     // The exclusion stays on the agenda, but no contract entry cites the clause any more.
     for (const entry of packet.notSold) entry.sources = [{ documentId: 'order-form', quote: 'Not included:' }];
     const materials = buildKickoffMaterials(packet, none, 'Northwind Health');
     expect(unapprovedPromisesIn(materials, packet, none)).toEqual([promise(FIVE_YEARS, packet)]);
-    expect(unapprovedPromisesIn(materials, packet, new Set(['r3']))).toEqual([]);
+    expect(unapprovedPromisesIn(materials, packet, new Set(['r2']))).toEqual([]);
   });
 
   it('finds an unapproved promise whose quote reaches the materials through a sold-scope item', () => {
     const packet = copy();
-    const leaking = promise(DATA_SIDE, packet);
+    const leaking = promise(YOUR_TEAM, packet);
     packet.soldScope[1] = { item: `data onboarding, where ${leaking.sources[0].quote}`, sources: packet.soldScope[1].sources };
     const materials = buildKickoffMaterials(packet, none, 'Northwind Health');
     expect(materials.agenda[2]).toContain(leaking.sources[0].quote);
     const leaks = unapprovedPromisesIn(materials, packet, none);
     expect(leaks).toEqual([leaking]);
-    expect(reviewItemFor(packet, leaks[0])?.id).toBe('r2');
+    expect(reviewItemFor(packet, leaks[0])?.id).toBe('r3');
     // Rejected (not approved) stays a leak; approved does not.
-    expect(unapprovedPromisesIn(materials, packet, new Set(['r1', 'r3', 'r4', 'r5']))).toEqual([leaking]);
-    expect(unapprovedPromisesIn(materials, packet, new Set(['r2']))).toEqual([]);
+    expect(unapprovedPromisesIn(materials, packet, new Set(['r1', 'r2', 'r4']))).toEqual([leaking]);
+    expect(unapprovedPromisesIn(materials, packet, new Set(['r3']))).toEqual([]);
   });
 
   it('finds a leaked second citation too (the board-meeting email of r1)', () => {
@@ -231,13 +229,13 @@ describe('unapprovedPromisesIn', () => {
 
   it('reports a promise that has no review item at all when its wording leaks', () => {
     const packet = copy();
-    packet.reviewItems = packet.reviewItems.filter((i) => i.id !== 'r4');
-    const materials = buildKickoffMaterials(packet, new Set(['r1', 'r2', 'r3', 'r4', 'r5']), 'Northwind Health');
-    // r4 is gone, so its promise is not confirmed in the email ...
+    packet.reviewItems = packet.reviewItems.filter((i) => i.id !== 'r3');
+    const materials = buildKickoffMaterials(packet, new Set(['r1', 'r2', 'r3', 'r4']), 'Northwind Health');
+    // r3 is gone, so its promise is not confirmed in the email ...
     expect(materials.customerEmail).not.toContain(promise(YOUR_TEAM).statement);
     // ... and if its wording is there anyway, it is a leak.
     const leaked = { ...materials, customerEmail: `${materials.customerEmail}\n${promise(YOUR_TEAM).statement}` };
-    expect(unapprovedPromisesIn(leaked, packet, new Set(['r1', 'r2', 'r3', 'r4', 'r5']))).toEqual([promise(YOUR_TEAM, packet)]);
+    expect(unapprovedPromisesIn(leaked, packet, new Set(['r1', 'r2', 'r3', 'r4']))).toEqual([promise(YOUR_TEAM, packet)]);
   });
 });
 
