@@ -239,11 +239,14 @@ function keepCited<T extends { sources: Citation[] }>(ctx: Context, name: string
 }
 
 function verifiedSources(ctx: Context, where: string, sources: Citation[]): Citation[] {
-  return sources.filter((citation, j) => {
-    const ok = isVerbatim(ctx, citation);
-    if (!ok) ctx.issues.push(`${where}: citation ${j + 1} (document "${citation.documentId}") removed, not a verbatim quote`);
-    return ok;
-  });
+  return sources
+    .filter((citation, j) => {
+      const ok = isVerbatim(ctx, citation);
+      if (!ok) ctx.issues.push(`${where}: citation ${j + 1} (document "${citation.documentId}") removed, not a verbatim quote`);
+      return ok;
+    })
+    // Page numbers come from the stored PDF page offsets when a packet is read, never from a drafter.
+    .map(({ page: _drafted, ...citation }) => citation);
 }
 
 function verifiedGoal(ctx: Context, goal: Drafted['buyerGoal']): Drafted['buyerGoal'] {
