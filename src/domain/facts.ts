@@ -68,8 +68,12 @@ export function datesMentioned(sentence: string, reference: string): string[] {
   return datesIn(sentence, reference, false);
 }
 
+// Words without which chrono finds nothing: it is the drafter's costliest call, so it runs only
+// on sentences that could hold a date.
+const RELATIVE_HINT = /\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:week|month|year|quarter|today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of|next|noon|midnight)/i;
+
 function datesIn(sentence: string, reference: string, calendarOnly: boolean): string[] {
-  if (calendarOnly && !DATE_HINT.test(sentence)) return [];
+  if (!(calendarOnly ? DATE_HINT : RELATIVE_HINT).test(sentence)) return [];
   const instant = Number.isNaN(Date.parse(reference)) ? new Date(0) : new Date(reference);
   const out: string[] = [];
   for (const r of chrono.parse(sentence, { instant, timezone: 'UTC' }, { forwardDate: true })) {
