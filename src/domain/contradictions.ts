@@ -99,7 +99,7 @@ function ownerClaims(docs: AnalyzedDocument[], bundle: IntakeBundle): Claim[] {
 
 // A named deliverable: "the Manhattan WMS connector", "one Ignition SCADA connector", "Snowflake data
 // model". The kind (qualifier + noun) is what is compared; the capitalised name is the value.
-const NAMED_DELIVERABLE = /((?:[A-Z][\w.+/-]*\s){1,3}?)((?:[A-Z]{2,6}\s)?)(connector|integration|interface|data model|plugin|feed)s?\b/g;
+const NAMED_DELIVERABLE = /((?:[A-Z][\w.+/-]*\s){1,3}?)((?:[A-Z]{2,6}\s|[a-z]{4,}\s)?)(connector|integration|interface|data model|plugin|feed)s?\b/g;
 const LEADING_FILLER = /^(?:The|One|Two|A|An|Our|Your|Confirming|Confirm|Including|Plus|And)\s/;
 
 export interface NamedDeliverable { kind: string; name: string }
