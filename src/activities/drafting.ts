@@ -6,7 +6,9 @@ import type { OpenQuestion, PacketContent, ReviewItem } from '../domain/packet';
 import { finalizePacket } from '../domain/packet-hash';
 import { redactBundle } from '../domain/redact';
 import type { PacketSummary } from '../domain/review';
+import type { ProgressChanges } from '../db/read-model';
 import { bundleFor } from './bundle';
+import { writeProgressInOrder } from './records';
 import type { ActivityDeps } from './deps';
 import { draftWithLlm } from './llm-drafter';
 
@@ -17,6 +19,8 @@ export interface DraftRequest {
   now: string;
   /** Set when the LLM path failed for good: the rules drafter stands in and says why. */
   fallbackReason?: string;
+  /** The drafting stage's entry in the read model, written before drafting (one activity, not two). */
+  progress?: ProgressChanges;
 }
 
 /** What the workflow keeps of a packet: enough to route and gate, never the texts. */
@@ -63,6 +67,7 @@ export function createDraftingActivities({ pool, config }: ActivityDeps) {
   return {
     /** Drafts with Claude when ANTHROPIC_API_KEY is set, else with the rules drafter. */
     async draftPacket(request: DraftRequest): Promise<DraftOutcome> {
+      if (request.progress) await writeProgressInOrder(pool, request.progress);
       const { bundle } = redactBundle(await bundleFor(pool, request.bundleHash));
       if (!config.ANTHROPIC_API_KEY) return store(request, draftPacket(bundle, rulesOptions(request, bundle)), bundle.kickoffTarget);
       const content = await draftWithLlm(bundle, {
@@ -76,6 +81,7 @@ export function createDraftingActivities({ pool, config }: ActivityDeps) {
     },
 
     async draftPacketWithRules(request: DraftRequest): Promise<DraftOutcome> {
+      if (request.progress) await writeProgressInOrder(pool, request.progress);
       const { bundle } = redactBundle(await bundleFor(pool, request.bundleHash));
       const content = draftPacket(bundle, rulesOptions(request, bundle));
       const drafting = { ...(content.drafting ?? { by: 'rules', droppedStatements: 0, restoredFindings: 0 }), fallbackReason: request.fallbackReason };

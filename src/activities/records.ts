@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import type { HandoffStage } from '../domain/review';
 import type { MeasurementEvent } from '../domain/measurement';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,18 +56,7 @@ export function createRecordActivities({ pool }: ActivityDeps) {
         await writeProgress(pool, storableJson({ ...progress, kickoffTarget: storableDate(progress.kickoffTarget) }));
         return;
       }
-      // Changes build on the workflow's previous write, which the workflow sends first; should it still
-      // be on its way (a retry after a lost worker), wait a moment, then leave it to the retry policy.
-      const changes = storableJson(progress);
-      for (let wait = 25; ; wait *= 2) {
-        try {
-          await writeProgressChanges(pool, changes);
-          return;
-        } catch (err) {
-          if (!(err instanceof ReadModelGap) || wait > 100) throw err;
-          await sleep(wait);
-        }
-      }
+      await writeProgressInOrder(pool, progress);
     },
 
     async recordDecision(decision: DecisionRecord): Promise<void> {
@@ -93,4 +83,22 @@ export function createRecordActivities({ pool }: ActivityDeps) {
 function storableDate(day: string | undefined): string | undefined {
   const year = day && /^(\d{4})-\d{2}-\d{2}$/.exec(day)?.[1];
   return year && Number(year) >= 1 && !Number.isNaN(Date.parse(day!)) ? day : undefined;
+}
+
+/**
+ * Writes the workflow's changes. They build on its previous write, which the workflow sends first;
+ * should it still be on its way (a retry after a lost worker), wait a moment, then leave it to the
+ * retry policy. Stage activities call it too: their stage's entry travels with them.
+ */
+export async function writeProgressInOrder(pool: Pool, progress: ProgressChanges): Promise<void> {
+  const changes = storableJson(progress);
+  for (let wait = 25; ; wait *= 2) {
+    try {
+      await writeProgressChanges(pool, changes);
+      return;
+    } catch (err) {
+      if (!(err instanceof ReadModelGap) || wait > 100) throw err;
+      await sleep(wait);
+    }
+  }
 }

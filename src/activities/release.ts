@@ -6,7 +6,9 @@ import { claimWriteback, recordWritebackNote, recordWritebackProperty, recordWri
 import { recordKickoffRelease } from '../db/kickoff-releases';
 import { loadPacket } from '../db/packets';
 import { buildKickoffMaterials, reviewItemFor, unapprovedPromisesIn } from '../domain/kickoff';
+import type { ProgressChanges } from '../db/read-model';
 import { bundleFor } from './bundle';
+import { writeProgressInOrder } from './records';
 import type { ActivityDeps } from './deps';
 import { hubspotClient, hubspotFailure } from './hubspot';
 
@@ -20,6 +22,8 @@ export interface ReleaseRequest {
   packetHash: string;
   approvedItemIds: string[];
   systemOfRecord?: { system: string; recordId: string };
+  /** The release stage's entry in the read model, written first (one activity, not two). */
+  progress?: ProgressChanges;
 }
 
 export type ReleaseOutcome =
@@ -93,6 +97,7 @@ export function createReleaseActivities({ pool, config }: ActivityDeps) {
   return {
     /** Builds kickoff materials from approved content and records the release, once per packet version. */
     async releaseKickoff(request: ReleaseRequest): Promise<ReleaseOutcome> {
+      if (request.progress) await writeProgressInOrder(pool, request.progress);
       const packet = await loadPacket(pool, request.handoffId, request.packetVersion);
       if (!packet || packet.hash !== request.packetHash) {
         throw ApplicationFailure.nonRetryable(`packet ${request.handoffId} v${request.packetVersion} not found or changed`, 'PacketMismatch');

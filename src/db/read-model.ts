@@ -62,9 +62,18 @@ export interface ProgressChanges {
   revision: number;
   base: number;
   changes: Change[];
-  decisions: DecisionRecord[];
-  measurements: MeasurementEvent[];
+  decisions: CompactDecision[];
+  measurements: CompactMeasurement[];
 }
+
+/** An audit row as history carries it: the handoff is the writer's to fill in. */
+export type CompactDecision = Omit<DecisionRecord, 'handoffId'>;
+/** A measurement as history carries it: ids and the key come from the handoff and `discriminator`. */
+export type CompactMeasurement = Omit<MeasurementEvent, 'handoffId' | 'dealId' | 'key' | 'detail'> & { detail?: MeasurementEvent['detail']; discriminator: string };
+
+const fullDecisions = (handoffId: string, rows: CompactDecision[]): DecisionRecord[] => rows.map((row) => ({ ...row, handoffId }));
+const fullMeasurements = (handoffId: string, dealId: string, rows: CompactMeasurement[]): MeasurementEvent[] =>
+  rows.map(({ discriminator, ...event }) => ({ ...event, handoffId, dealId, detail: event.detail ?? {}, key: `${handoffId}:${event.kind}:${discriminator}` }));
 
 /** A write could not be applied yet: an earlier one it builds on has not landed. */
 export class ReadModelGap extends Error {}
@@ -94,12 +103,16 @@ export async function writeProgress(pool: Pool, progress: ProgressRecord): Promi
  */
 export async function writeProgressChanges(pool: Pool, progress: ProgressChanges): Promise<boolean> {
   return inTransaction(pool, async (db) => {
-    await insertDecisions(db, progress.decisions);
-    await insertMeasurements(db, progress.measurements);
+    await insertDecisions(db, fullDecisions(progress.handoffId, progress.decisions));
     const stored = await lockRow(db, progress.handoffId);
-    if (stored.revision >= progress.revision) return false;
     if (stored.revision < progress.base) throw new ReadModelGap(`read model of ${progress.handoffId} is at revision ${stored.revision}, these changes start from ${progress.base}`);
-    return applyAndStore(db, progress.handoffId, stored.doc, progress.changes, progress.revision);
+    const taken = stored.revision < progress.revision && (await applyAndStore(db, progress.handoffId, stored.doc, progress.changes, progress.revision));
+    if (progress.measurements.length) {
+      const dealId = (await readHandoff(db, progress.handoffId))?.state.dealId;
+      if (!dealId) throw new ReadModelGap(`read model of ${progress.handoffId} has no row for its measurements yet`);
+      await insertMeasurements(db, fullMeasurements(progress.handoffId, dealId, progress.measurements));
+    }
+    return taken;
   });
 }
 
@@ -108,7 +121,7 @@ export interface UpdateChanges {
   revision: number;
   base: number;
   changes: Change[];
-  decisions?: DecisionRecord[];
+  decisions?: CompactDecision[];
 }
 
 /**
@@ -119,7 +132,7 @@ export interface UpdateChanges {
  */
 export async function applyUpdateChanges(db: Pool | PoolClient, handoffId: string, update: UpdateChanges): Promise<ReadModelRow | undefined> {
   const run = async (tx: PoolClient | Pool) => {
-    await insertDecisions(tx, update.decisions ?? []);
+    await insertDecisions(tx, fullDecisions(handoffId, update.decisions ?? []));
     const stored = await lockRow(tx, handoffId);
     if (stored.revision >= update.revision) return rowOf(stored);
     if (stored.revision !== update.base || !stored.doc) return undefined;

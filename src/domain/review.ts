@@ -229,9 +229,9 @@ export const HandoffAck = z.object({
    */
   base: z.number().int().optional(),
   changes: z.array(z.object({ path: z.array(z.string()), value: z.unknown().optional(), remove: z.literal(true).optional() })).optional(),
-  decisions: z.array(z.record(z.string(), z.unknown())).optional(),
+  audit: z.array(z.record(z.string(), z.unknown())).optional(),
 });
-export type HandoffAck = Omit<z.infer<typeof HandoffAck>, 'decisions'> & { decisions?: DecisionRecord[] };
+export type HandoffAck = Omit<z.infer<typeof HandoffAck>, 'audit'> & { audit?: Array<Pick<DecisionRecord, 'itemId' | 'kind' | 'decision' | 'comment'>> };
 
 // The workflow imports these from ./review-progress (no zod); kept here for everyone else.
 export { isReviewComplete, pendingReviewItems, unansweredBlockingQuestions } from './review-progress';

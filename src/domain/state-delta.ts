@@ -25,9 +25,11 @@ export function snapshot<T>(value: T): T {
 /**
  * Changes that turn `before` into `after`. Within `depth` levels, objects are compared key by key
  * and arrays of elements with unique ids element by element (when no element was removed and the
- * old ones keep their order); anything else is replaced whole.
+ * old ones keep their order); anything else is replaced whole. The default reaches the fields of a
+ * review item or question in a read-model document (doc / state / reviewItems / r1 / decision), so
+ * a decision travels as its decision alone.
  */
-export function diff(before: unknown, after: unknown, depth = 2, path: string[] = []): Change[] {
+export function diff(before: unknown, after: unknown, depth = 4, path: string[] = []): Change[] {
   if (same(before, after)) return [];
   if (after === undefined) return [{ path, remove: true }];
   if (depth > 0 && isObject(before) && isObject(after)) {
@@ -35,7 +37,7 @@ export function diff(before: unknown, after: unknown, depth = 2, path: string[] 
     return keys.flatMap((key) => diff(before[key], after[key], depth - 1, [...path, key]));
   }
   if (depth > 0 && Array.isArray(before) && Array.isArray(after) && extendsById(before, after)) {
-    return after.flatMap((element, i) => (same(before[i], element) ? [] : [{ path: [...path, idOf(element)!], value: element }]));
+    return after.flatMap((element, i) => diff(before[i], element, depth - 1, [...path, idOf(element)!]));
   }
   return [{ path, value: after }];
 }

@@ -17,13 +17,14 @@ import {
 import type { HandoffActivities } from '../activities';
 import type { DraftOutcome } from '../activities/drafting';
 import type { DecisionRecord } from '../activities/records';
+import type { CompactDecision, CompactMeasurement, ProgressChanges } from '../db/read-model';
 import type { MeasurementEvent, MeasurementKind } from '../domain/measurement';
 import { pendingItems } from '../domain/pending';
 import { diff, snapshot, valueAt, type Change } from '../domain/state-delta';
 import type { OpenQuestion } from '../domain/packet';
 import { openQuestionsForGateFailures } from '../domain/questions';
 import type { HandoffAck, HandoffStage, HandoffState, QuestionState } from '../domain/review';
-import { isReviewComplete } from '../domain/review-progress';
+import { isReviewComplete, outcomeOf, type HandoffOutcome } from '../domain/review-progress';
 import {
   checkAddEvidence,
   checkAnswer,
@@ -125,6 +126,16 @@ export const PROGRESS_AS_CHANGES_PATCH = 'progress-as-changes';
 /** How long update changes may wait for the workflow's own write (the API has usually written them). */
 const WRITE_BEHIND_MS = 5_000;
 
+/** An audit row without what its writer knows already (the handoff): history keeps it smaller. */
+function compactDecision({ handoffId: _handoffId, ...row }: DecisionRecord): CompactDecision {
+  return row;
+}
+
+/** A measurement without what its writer derives from the handoff (ids, key prefix). */
+function compactMeasurement({ handoffId, dealId: _dealId, key, detail, ...event }: MeasurementEvent): CompactMeasurement {
+  return { ...event, ...(detail && Object.keys(detail).length ? { detail } : {}), discriminator: key.slice(`${handoffId}:${event.kind}:`.length) };
+}
+
 /** Where an update handler started: the document before it, and how many audit rows were queued. */
 interface Mark {
   before: string;
@@ -135,7 +146,7 @@ class HandoffCancelled extends Error {}
 class TimeToContinueAsNew extends Error {}
 
 /** One closed deal's path from evidence to a released kickoff and its first milestone. */
-export async function implementationHandoff(input: HandoffInput, resume?: HandoffResume): Promise<HandoffState> {
+export async function implementationHandoff(input: HandoffInput, resume?: HandoffResume): Promise<HandoffOutcome> {
   const { owners, sla } = input;
   const now = () => new Date().toISOString();
   const state: HandoffState = resume?.state ?? {
@@ -158,10 +169,12 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   let returnedForContext = resume?.returnedForContext ?? false;
   const auditQueue: DecisionRecord[] = resume?.auditQueue ?? [];
   // Decided once, at the start: a run recorded before a patch keeps the old behaviour to its end.
-  const queuesAudit = patched(QUEUED_AUDIT_PATCH);
-  const decidesByTimers = patched(TIME_BY_TIMERS_PATCH);
-  const writesProgress = patched(BOOKKEEPING_AS_ACTIVITIES_PATCH);
-  const sendsChanges = writesProgress && patched(PROGRESS_AS_CHANGES_PATCH);
+  // A new run records the newest patch only (each patch costs a marker and a search-attribute upsert
+  // in history); it implies the older ones. Runs recorded before it ask for those in their order.
+  const sendsChanges = patched(PROGRESS_AS_CHANGES_PATCH);
+  const queuesAudit = sendsChanges || patched(QUEUED_AUDIT_PATCH);
+  const decidesByTimers = sendsChanges || patched(TIME_BY_TIMERS_PATCH);
+  const writesProgress = sendsChanges || patched(BOOKKEEPING_AS_ACTIVITIES_PATCH);
   const measurementQueue: MeasurementEvent[] = resume?.measurementQueue ?? [];
   // Progress writes under way: not awaited (they are idempotent and ordered by revision), except at exit.
   const writes: Array<Promise<void>> = [];
@@ -172,6 +185,10 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   let lastWritten: string | undefined;
   let touched: string[][] = [];
   let writeChain: Promise<void> = Promise.resolve();
+  // A stage whose first step is an activity hands its entry write to that activity.
+  let carrying = false;
+  let carried: ProgressChanges | undefined;
+  const upserted = new Map<string, string>();
 
   setHandler(stateQuery, () => state);
   /** Every update answers this; under the progress patch it also names the revision it produced. */
@@ -182,14 +199,16 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
       return { handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version, revision: state.revision };
     }
     const current = snapshot(readModelDoc());
-    const changes = diff(JSON.parse(mark.before), current, 3);
+    const changes = diff(JSON.parse(mark.before), current);
     touched.push(...changes.map((c) => c.path));
     const base = state.revision ?? 0;
     state.revision = base + 1;
     known = JSON.stringify(current);
     return {
       handoffId: state.handoffId, stage: state.stage, packetVersion: state.packet?.version, revision: state.revision,
-      base, changes, decisions: auditQueue.slice(mark.queued),
+      base, changes,
+      // Only what the API cannot know: it fills in the request id, the actor and the packet version.
+      audit: auditQueue.slice(mark.queued).map(({ itemId, kind, decision, comment }) => ({ itemId, kind, decision, comment })),
     };
   };
   /** Where an update starts from: the document at the current revision, and the audit rows already queued. */
@@ -339,7 +358,8 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   /** Intake: the gates must pass; each failure becomes a question for the handoff owner. */
   async function intake(): Promise<Step> {
     evidenceSeen = evidenceReceived;
-    const gates = await runIntakeGates({ bundleHash: state.bundleHash, now: now() });
+    const carry = sendsChanges ? await carriedWrite() : {};
+    const gates = await chained(runIntakeGates({ bundleHash: state.bundleHash, now: now(), ...carry }), carry);
     state.gateFailures = gates.failures;
     // Older gate results carry no kickoff date; the input's then stands.
     if (gates.kickoffTarget !== undefined) state.kickoffTarget = gates.kickoffTarget ?? undefined;
@@ -355,15 +375,17 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
 
   async function draft(): Promise<Step> {
     const version = (state.packet?.version ?? 0) + 1;
-    const request = { handoffId: state.handoffId, bundleHash: state.bundleHash, version, now: now() };
+    const carry = sendsChanges ? await carriedWrite() : {};
+    const request = { handoffId: state.handoffId, bundleHash: state.bundleHash, version, now: now(), ...carry };
     let outcome: DraftOutcome;
     try {
-      outcome = await draftPacket(request);
+      outcome = await chained(draftPacket(request), carry);
     } catch (err) {
       if (isInvalidData(err)) throw err;
       // The LLM failed for good: the handoff must not stall, so the rules drafter stands in.
       log.warn('drafting fell back to the rules drafter', { error: String(err) });
-      outcome = await draftPacketWithRules({ ...request, fallbackReason: failureMessage(err) });
+      // It carries the stage's entry again, in case no attempt above got as far as writing it.
+      outcome = await chained(draftPacketWithRules({ ...request, fallbackReason: failureMessage(err) }), carry);
     }
     const routedAt = now();
     state.packet = outcome.packet;
@@ -412,12 +434,14 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   /** Materials that would carry an unapproved promise send those items back to review. */
   async function release(): Promise<Step> {
     const packet = state.packet!;
-    const outcome = await releaseKickoff({
+    const carry = sendsChanges ? await carriedWrite() : {};
+    const outcome = await chained(releaseKickoff({
       handoffId: state.handoffId, customerName: state.customerName, bundleHash: state.bundleHash,
       kickoffTarget: state.kickoffTarget ?? input.kickoffTarget, systemOfRecord: input.systemOfRecord,
       packetVersion: packet.version, packetHash: packet.hash,
       approvedItemIds: state.reviewItems.filter((i) => i.decision?.decision === 'approved').map((i) => i.id),
-    });
+      ...carry,
+    }), carry);
     if (outcome.released) {
       state.release = { releasedAt: outcome.releasedAt, packetVersion: packet.version };
       state.releaseBlocked = undefined;
@@ -666,14 +690,20 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     state.stage = stage;
     if (writesProgress) state.stageEnteredAt = now();
     const kickoff = kickoffDate(state.kickoffTarget);
-    upsertSearchAttributes([
+    const attributes = [
       { key: searchAttributes.stage, value: stage },
       { key: searchAttributes.openQuestionCount, value: state.openQuestions.filter((q) => q.blocking && !q.answer).length },
       ...(owners.implementation ? [{ key: searchAttributes.implementationOwner, value: owners.implementation.id }] : []),
       ...(kickoff ? [{ key: searchAttributes.kickoffTarget, value: kickoff }] : []),
-    ]);
+    ];
+    // Under the changes patch only what changed is upserted (history keeps every upsert whole).
+    const changed = sendsChanges ? attributes.filter((a) => upserted.get(a.key.name) !== String(a.value instanceof Date ? a.value.getTime() : a.value)) : attributes;
+    for (const a of changed) upserted.set(a.key.name, String(a.value instanceof Date ? a.value.getTime() : a.value));
+    upsertSearchAttributes(changed as typeof attributes);
     if (sendsChanges) {
+      carrying = stage === 'intake' || stage === 'drafting' || stage === 'kickoff_release';
       syncInternal();
+      carrying = false;
       return;
     }
     if (writesProgress) {
@@ -761,7 +791,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     const seen = new Set<string>();
     const changes: Change[] = [];
     for (const change of [
-      ...diff(lastWritten === undefined ? undefined : JSON.parse(lastWritten), current, 3),
+      ...diff(lastWritten === undefined ? undefined : JSON.parse(lastWritten), current),
       ...touched.map((path): Change => {
         const value = valueAt(current, path);
         return value === undefined ? { path, remove: true } : { path, value };
@@ -771,18 +801,41 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
       if (!seen.has(key)) changes.push(change);
       seen.add(key);
     }
-    const progress = {
+    const progress: ProgressChanges = {
       handoffId: state.handoffId, revision, base: writtenRevision, changes,
-      decisions: auditQueue.splice(0), measurements: measurementQueue.splice(0),
+      decisions: auditQueue.splice(0).map(compactDecision), measurements: measurementQueue.splice(0).map(compactMeasurement),
     };
     lastWritten = JSON.stringify(current);
     writtenRevision = revision;
     touched = [];
+    if (carrying) {
+      carried = progress;
+      return;
+    }
     // Each write builds on the one before: chained, so they land in order even when several workers
     // take activities. Outside any cancellable wait, like the unchained writes.
     const write = CancellationScope.nonCancellable(() => writeChain.then(() => recordProgress(progress)));
     writeChain = write.catch(() => undefined);
     writes.push(write);
+  }
+
+  /** The entry write the current stage's activity carries, once the writes before it have landed. */
+  async function carriedWrite(): Promise<{ progress?: ProgressChanges }> {
+    const progress = carried;
+    carried = undefined;
+    if (!progress) return {};
+    await writeChain;
+    return { progress };
+  }
+
+  /** A carrying activity is the latest link of the write chain, whatever its outcome. */
+  function chained<T>(activity: Promise<T>, carry: { progress?: ProgressChanges }): Promise<T> {
+    if (carry.progress) {
+      const landed = activity.then(() => undefined, () => undefined);
+      writeChain = landed;
+      writes.push(landed);
+    }
+    return activity;
   }
 
   // ---- the process ----
@@ -809,7 +862,8 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     await enterStage('cancelled');
   }
   await settle();
-  return state;
+  // The whole final state is in the read model (and the state query); history keeps the outcome.
+  return sendsChanges ? outcomeOf(state) : state;
 }
 
 function isInvalidData(err: unknown): boolean {

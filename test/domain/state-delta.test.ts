@@ -18,9 +18,9 @@ describe('state changes', () => {
     const before = doc({ releaseBlocked: { reason: 'x' } });
     const after = doc({ signoffs: { sales: { by: 'u-ben' } } });
     after.state.reviewItems[1] = { id: 'r2', summary: 'two', decision: 'approved' } as never;
-    const changes = diff(before, after, 3);
+    const changes = diff(before, after);
     expect(changes).toEqual([
-      { path: ['state', 'reviewItems', 'r2'], value: { id: 'r2', summary: 'two', decision: 'approved' } },
+      { path: ['state', 'reviewItems', 'r2', 'decision'], value: 'approved' },
       { path: ['state', 'signoffs', 'sales'], value: { by: 'u-ben' } },
       { path: ['state', 'releaseBlocked'], remove: true },
     ]);
@@ -30,15 +30,15 @@ describe('state changes', () => {
   it('replaces an array whole when elements were removed or reordered, and appends new ones by id', () => {
     const before = doc();
     const redrafted = doc({ reviewItems: [{ id: 'r9', summary: 'new' }] });
-    expect(diff(before, redrafted, 3)).toEqual([{ path: ['state', 'reviewItems'], value: [{ id: 'r9', summary: 'new' }] }]);
+    expect(diff(before, redrafted)).toEqual([{ path: ['state', 'reviewItems'], value: [{ id: 'r9', summary: 'new' }] }]);
     const extended = doc({ reviewItems: [...before.state.reviewItems, { id: 'r3', summary: 'three' }] });
-    expect(diff(before, extended, 3)).toEqual([{ path: ['state', 'reviewItems', 'r3'], value: { id: 'r3', summary: 'three' } }]);
-    expect(applyChanges(before, diff(before, extended, 3))).toEqual(extended);
+    expect(diff(before, extended)).toEqual([{ path: ['state', 'reviewItems', 'r3'], value: { id: 'r3', summary: 'three' } }]);
+    expect(applyChanges(before, diff(before, extended))).toEqual(extended);
   });
 
   it('a whole document from nothing, and the input is never modified', () => {
     const target = doc();
-    const changes = diff(undefined, target, 3);
+    const changes = diff(undefined, target);
     expect(changes).toEqual([{ path: [], value: target }]);
     const base = doc();
     const copy = JSON.parse(JSON.stringify(base));
@@ -53,7 +53,7 @@ describe('state changes', () => {
 
   // The workflow's write carries diff(lastWritten, now) plus the current value of every path an
   // update touched since; applied on any revision the API may have reached, it must give `now`.
-  it('a write-behind applies on every intermediate revision, including values changed and changed back', () => {
+  it.each([3, 4])('a write-behind applies on every intermediate revision, including values changed and changed back (depth %i)', (depth) => {
     let seed = 7;
     const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
     for (let trial = 0; trial < 200; trial++) {
@@ -62,19 +62,21 @@ describe('state changes', () => {
       for (let step = 0; step < 6; step++) {
         const prev = revisions[revisions.length - 1];
         const next = JSON.parse(JSON.stringify(prev));
-        const pick = random(5);
+        const pick = random(6);
         if (pick === 0) next.state.signoffs.sales = { by: `u-${step}` };
         if (pick === 1) next.state.signoffs = {};
         if (pick === 2) next.state.reviewItems[random(next.state.reviewItems.length)].decision = `d${step}`;
         if (pick === 3) next.state.reviewItems.push({ id: `n${trial}-${step}`, summary: 'added' });
         if (pick === 4) next.state.releaseBlocked = step % 2 ? { reason: 'blocked' } : undefined;
-        const changes: Change[] = diff(prev, JSON.parse(JSON.stringify(next)), 3);
+        // A redraft: the same ids with new content, decisions cleared.
+        if (pick === 5) next.state.reviewItems = next.state.reviewItems.map((i: { id: string }) => ({ id: i.id, summary: `redrafted ${step}` }));
+        const changes: Change[] = diff(prev, JSON.parse(JSON.stringify(next)), depth);
         touched.push(...changes.map((c) => c.path));
         revisions.push(JSON.parse(JSON.stringify(next)));
       }
       const now = revisions[revisions.length - 1];
       const write: Change[] = [
-        ...diff(revisions[0], now, 3),
+        ...diff(revisions[0], now, depth),
         ...touched.map((path) => {
           const value = valueAt(now, path);
           return value === undefined ? { path, remove: true as const } : { path, value };

@@ -43,7 +43,9 @@ export async function runUpdate<Arg>(
 ): Promise<HandoffState> {
   const ack = (await callWorkflow(deps.client, handoffId, 'update', (handle) => handle.executeUpdate(update, { args: [arg], updateId: arg.requestId }))) as Partial<HandoffAck> | undefined;
   if (typeof ack?.revision === 'number' && typeof ack.base === 'number' && Array.isArray(ack.changes)) {
-    const changes = { revision: ack.revision, base: ack.base, changes: ack.changes, decisions: ack.decisions };
+    const principalId = (arg as { actor?: { id: string } }).actor?.id ?? '';
+    const decisions = (ack.audit ?? []).map((row) => ({ ...row, requestId: arg.requestId, principalId, packetVersion: ack.packetVersion }));
+    const changes = { revision: ack.revision, base: ack.base, changes: ack.changes, decisions };
     const deadline = Date.now() + READ_YOUR_WRITE_MS;
     for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
       const row = await applyUpdateChanges(reader, handoffId, changes);
