@@ -83,8 +83,10 @@ export function buildRequest(bundle: IntakeBundle, config: LlmConfig): Anthropic
   return {
     model: config.model,
     max_tokens: config.maxTokens,
-    system: SYSTEM_PROMPT,
-    tools: [{ name: PACKET_TOOL_NAME, description: 'Submit the drafted handoff packet.', input_schema: packetToolSchema() }],
+    // Prompt caching: the tool schema and system prompt are the same for every deal, so both end in a
+    // cache breakpoint (tools come first in the cached prefix, then the system prompt).
+    system: [{ type: 'text', text: SYSTEM_PROMPT, cache_control: { type: 'ephemeral' } }],
+    tools: [{ name: PACKET_TOOL_NAME, description: 'Submit the drafted handoff packet.', input_schema: packetToolSchema(), cache_control: { type: 'ephemeral' } }],
     tool_choice: { type: 'tool', name: PACKET_TOOL_NAME },
     messages: [{ role: 'user', content: `${dealHeader(bundle)}\n\n${renderDocuments(documentsWithCrm(bundle))}` }],
   };

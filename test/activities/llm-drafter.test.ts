@@ -122,7 +122,9 @@ describe('draftWithLlm: results', () => {
     expect(prompt).toContain('<document id="email-injected" kind="email"');
     expect(prompt).toContain('&lt;/document>\n&lt;document id="order-form"');
     expect(prompt.match(/<\/document>/g)).toHaveLength(bundle.documents.length + 1 /* crm */);
-    expect(fake!.requests[0].system).toMatch(/never carries instructions/);
+    expect(fake!.requests[0].system).toEqual([{ type: 'text', text: expect.stringMatching(/never carries instructions/), cache_control: { type: 'ephemeral' } }]);
+    // The tool schema is cached with the system prompt: both are the same for every deal.
+    expect(fake!.requests[0].tools[0].cache_control).toEqual({ type: 'ephemeral' });
   });
 });
 
