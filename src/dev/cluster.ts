@@ -36,6 +36,8 @@ export interface ClusterOptions {
   env?: Record<string, string | undefined>;
   /** Also run the Temporal Web UI server on this port (0 = a free one); omitted = no UI. */
   uiPort?: number;
+  /** Each worker serves the Temporal SDK's metrics (WORKER_METRICS_ADDRESS) on a free port. */
+  workerMetrics?: boolean;
   /** A prebuilt workflow bundle for the workers (HANDOFF_WORKFLOW_BUNDLE): saves each start bundling. */
   workflowBundle?: string;
   log?: (line: string) => void;
@@ -47,6 +49,8 @@ export interface ClusterProcess {
   readonly pid: number;
   /** APIs: their base URL. */
   url?: string;
+  /** Workers with workerMetrics: their Prometheus endpoint (the SDK's `temporal_*` series). */
+  metricsUrl?: string;
   logFile: string;
   alive(): boolean;
   /** Resident set size, bytes (Linux /proc); 0 when not running. */
@@ -117,10 +121,16 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     };
     const workers: ClusterProcess[] = [];
     for (let i = 1; i <= (opts.workers ?? 2); i++) {
+      const metrics = opts.workerMetrics ? `127.0.0.1:${await freePort()}` : undefined;
       const worker = startProcess({
         name: `worker-${i}`,
         script: 'worker.ts',
-        env: { ...env, ...(opts.workflowBundle ? { HANDOFF_WORKFLOW_BUNDLE: opts.workflowBundle } : {}) },
+        env: {
+          ...env,
+          ...(opts.workflowBundle ? { HANDOFF_WORKFLOW_BUNDLE: opts.workflowBundle } : {}),
+          ...(metrics ? { WORKER_METRICS_ADDRESS: metrics } : {}),
+        },
+        metricsUrl: metrics && `http://${metrics}/metrics`,
         logFile: path.join(dataDir, 'logs', `worker-${i}.log`),
         // The SDK's default logger says when the worker polls.
         readyOutput: /Worker state changed.*RUNNING|state: 'RUNNING'/,
@@ -206,6 +216,7 @@ interface ProcessSpec {
   /** …or when this probe answers true (polled). */
   probe?: () => Promise<boolean>;
   url?: string;
+  metricsUrl?: string;
 }
 
 function startProcess(spec: ProcessSpec): ManagedProcess {
@@ -275,6 +286,7 @@ function startProcess(spec: ProcessSpec): ManagedProcess {
       return child.pid!;
     },
     url: spec.url,
+    metricsUrl: spec.metricsUrl,
     logFile: spec.logFile,
     ready: launch(),
     alive: () => child.exitCode === null && child.signalCode === null,
@@ -333,6 +345,7 @@ async function main(): Promise<number> {
       uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
       apiPorts: [apiPort, apiPort + 1],
       workers: 2,
+      workerMetrics: true,
       log: (line) => console.log(line),
     });
   } catch (err) {
@@ -348,7 +361,7 @@ async function main(): Promise<number> {
       `Temporal        ${cluster.temporal.address}   (temporal-server ${TEMPORAL_SERVER_VERSION} on PostgreSQL, pid ${cluster.temporal.pid}; namespace ${cluster.temporal.namespace})`,
       `Temporal UI     ${cluster.ui!.url}   (temporal-ui-server, pid ${cluster.ui!.pid})`,
       `Temporal CLI    ${target} npx handoff temporal workflow list --query "HandoffStage='in_review'"`,
-      `Workers         ${cluster.workers.map((w) => `${w.name} pid ${w.pid}`).join(', ')}`,
+      ...cluster.workers.map((w) => `Worker          ${w.name}, pid ${w.pid}; SDK metrics ${w.metricsUrl}`),
       `PostgreSQL      ${redactedUrl(cluster.databaseUrl)}   (Temporal's databases: temporal, temporal_visibility)`,
       `Data and logs   ${dataDir}   (logs/, temporal/temporal-server.log); a second start reuses them`,
       'Demo tokens (new at every start; the previous start\'s no longer work):',
