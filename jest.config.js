@@ -4,7 +4,7 @@
 // tests is selected, so `npm run test:unit` (or `jest test/domain`) starts no service at all.
 
 /** Tests that need no service; everything else is an integration test. */
-const unitFolders = ['test/domain/'];
+const unitFolders = ['test/domain/', 'test/eval/'];
 const unitFiles = ['test/cli/draft.test.ts', 'test/config/temporal-connection.test.ts', 'test/deploy/compose.test.ts', 'test/api/temporal-errors.test.ts', 'test/activities/llm-drafter.test.ts', 'test/intake/extract.test.ts', 'test/dev/web-build.test.ts', 'test/web/client-current.test.ts'];
 const escape = (path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

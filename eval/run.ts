@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { draftWithLlm } from '../src/activities/llm-drafter';
+import { draftWithLlm, type LlmConfig } from '../src/activities/llm-drafter';
 import { draftPacket } from '../src/domain/draft';
 import { IntakeBundle } from '../src/domain/intake';
 import type { PacketContent } from '../src/domain/packet';
@@ -85,24 +85,32 @@ async function llmDrafter(): Promise<Drafter | undefined> {
     process.exitCode = 2;
     return undefined;
   }
-  const config = {
+  return llmDrafterWith({
     apiKey: process.env.ANTHROPIC_API_KEY,
     model: process.env.ANTHROPIC_MODEL ?? 'claude-sonnet-4-5',
     maxTokens: Number(process.env.ANTHROPIC_MAX_TOKENS ?? 8192),
     timeoutMs: Number(process.env.ANTHROPIC_TIMEOUT_MS ?? 120_000),
     baseURL: process.env.ANTHROPIC_BASE_URL,
-  };
-  return (b) => draftWithLlm(b, config);
+  });
 }
 
-// Sonnet 4.5 list prices per million tokens; override with EVAL_PRICE_IN / EVAL_PRICE_OUT.
-function usageLine(half: Half, packets: PacketContent[]): void {
+export const llmDrafterWith = (config: LlmConfig): Drafter => (b) => draftWithLlm(b, config);
+
+export interface UsageSummary { packets: number; inputTokens: number; outputTokens: number; usd: number }
+
+/** Mean tokens and cost per packet; prices per million tokens (Sonnet 4.5 list prices unless given). */
+export function usageSummary(packets: PacketContent[], prices = { input: 3, output: 15 }): UsageSummary | undefined {
   const usage = packets.map((p) => p.drafting?.usage).filter((u): u is NonNullable<typeof u> => Boolean(u));
-  if (usage.length === 0) return;
-  const inTok = usage.reduce((s, u) => s + u.inputTokens, 0) / usage.length;
-  const outTok = usage.reduce((s, u) => s + u.outputTokens, 0) / usage.length;
-  const cost = (inTok * Number(process.env.EVAL_PRICE_IN ?? 3) + outTok * Number(process.env.EVAL_PRICE_OUT ?? 15)) / 1e6;
-  console.log(`${half}: ${usage.length} packets, per packet ${Math.round(inTok)} input + ${Math.round(outTok)} output tokens, about $${cost.toFixed(4)}`);
+  if (usage.length === 0) return undefined;
+  const inputTokens = usage.reduce((s, u) => s + u.inputTokens, 0) / usage.length;
+  const outputTokens = usage.reduce((s, u) => s + u.outputTokens, 0) / usage.length;
+  return { packets: usage.length, inputTokens, outputTokens, usd: (inputTokens * prices.input + outputTokens * prices.output) / 1e6 };
+}
+
+function usageLine(half: Half, packets: PacketContent[]): void {
+  const u = usageSummary(packets, { input: Number(process.env.EVAL_PRICE_IN ?? 3), output: Number(process.env.EVAL_PRICE_OUT ?? 15) });
+  if (!u) return;
+  console.log(`${half}: ${u.packets} packets, per packet ${Math.round(u.inputTokens)} input + ${Math.round(u.outputTokens)} output tokens, about $${u.usd.toFixed(4)}`);
 }
 
 if (require.main === module) {
