@@ -29,6 +29,7 @@ const titles: Record<number, string> = { 400: 'Bad Request', 413: 'Content Too L
 export const UploadedFile = z
   .object({
     documentId: z.string(),
+    documentIds: z.array(z.string()).optional().describe('a PDF longer than one document holds is split into documents of consecutive pages (ids <id>:p<first>-<last>)'),
     filename: z.string().optional(),
     kind: DocumentKind,
     kindInferred: z.boolean().describe('true when no kind was sent: check it, and send the file again with `kind` if it is wrong'),
@@ -46,6 +47,7 @@ export type UploadedFile = z.infer<typeof UploadedFile>;
 export const describeUploads = (uploads: PreparedFile[]): UploadedFile[] =>
   uploads.map((u) => ({
     documentId: u.document.id,
+    ...(u.documents.length > 1 ? { documentIds: u.documents.map((d) => d.document.id) } : {}),
     ...(u.filename ? { filename: u.filename } : {}),
     kind: u.document.kind,
     kindInferred: u.kindInferred,
@@ -63,15 +65,18 @@ export async function storeUploads(db: PoolClient, handoffId: string, uploads: P
   await storeDocumentFiles(
     db,
     uploads.map((u) => ({ ...u.file, uploadedBy: actor.id })),
-    uploads.map((u) => ({
-      handoffId,
-      documentId: u.document.id,
-      fileSha256: u.file.sha256,
-      ...(u.filename ? { filename: u.filename } : {}),
-      kind: u.document.kind,
-      kindInferred: u.kindInferred,
-      addedBy: actor.id,
-    })),
+    uploads.flatMap((u) =>
+      u.documents.map(({ document, firstPage, lastPage }) => ({
+        handoffId,
+        documentId: document.id,
+        fileSha256: u.file.sha256,
+        ...(u.filename ? { filename: u.filename } : {}),
+        kind: document.kind,
+        kindInferred: u.kindInferred,
+        addedBy: actor.id,
+        ...(firstPage ? { firstPage, lastPage } : {}),
+      })),
+    ),
   );
 }
 
@@ -200,7 +205,7 @@ export function uploadBody(route: ApiRoute, config: Config): RequestHandler[] {
     const uploads = settled.map((s) => (s as PromiseFulfilledResult<PreparedFile>).value);
     const given = Array.isArray(body.documents) ? body.documents : body.documents === undefined ? [] : undefined;
     // A `documents` that is not a list is left for the route's schema to name at its path.
-    req.body = given ? { ...body, documents: [...given, ...uploads.map((u) => u.document)] } : body;
+    req.body = given ? { ...body, documents: [...given, ...uploads.flatMap((u) => u.documents.map((d) => d.document))] } : body;
     req.uploads = uploads;
     next();
   };

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { pageRange, type PagedText } from '../domain/citation-pages';
 
 // Evidence files (migration 1737700000000): originals content-addressed by sha256, their redacted
 // extracted text and page offsets, and which handoff document each became. Every query on them.
@@ -27,6 +28,9 @@ export interface DocumentFileLink {
   kind: string;
   kindInferred: boolean;
   addedBy: string;
+  /** A part of a long PDF: the pages this document holds. */
+  firstPage?: number;
+  lastPage?: number;
 }
 
 /**
@@ -43,9 +47,9 @@ export async function storeDocumentFiles(db: PoolClient, files: EvidenceFileReco
   }
   for (const l of links) {
     await db.query(
-      `INSERT INTO handoff_document_files (handoff_id, document_id, file_sha256, filename, kind, kind_inferred, added_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (handoff_id, document_id) DO NOTHING`,
-      [l.handoffId, l.documentId, l.fileSha256, l.filename ?? null, l.kind, l.kindInferred, l.addedBy],
+      `INSERT INTO handoff_document_files (handoff_id, document_id, file_sha256, filename, kind, kind_inferred, added_by, first_page, last_page)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (handoff_id, document_id) DO NOTHING`,
+      [l.handoffId, l.documentId, l.fileSha256, l.filename ?? null, l.kind, l.kindInferred, l.addedBy, l.firstPage ?? null, l.lastPage ?? null],
     );
   }
 }
@@ -92,13 +96,13 @@ export async function loadEvidenceFile(db: Pool | PoolClient, sha256: string): P
   };
 }
 
-/** The handoff's documents made from paged files (PDFs): their text and page offsets, by document id. */
-export async function pagedTextsOf(db: Pool | PoolClient, handoffId: string): Promise<Map<string, { text: string; pageOffsets: number[] }>> {
-  const { rows } = await db.query<{ document_id: string; extracted_text: string; page_offsets: number[] }>(
-    `SELECT l.document_id, f.extracted_text, f.page_offsets
+/** The handoff's documents made from paged files (PDFs): each one's text and page offsets, by document id. */
+export async function pagedTextsOf(db: Pool | PoolClient, handoffId: string): Promise<Map<string, PagedText>> {
+  const { rows } = await db.query<{ document_id: string; extracted_text: string; page_offsets: number[]; first_page: number | null; last_page: number | null }>(
+    `SELECT l.document_id, f.extracted_text, f.page_offsets, l.first_page, l.last_page
        FROM handoff_document_files l JOIN evidence_files f ON f.sha256 = l.file_sha256
       WHERE l.handoff_id = $1 AND f.page_offsets IS NOT NULL`,
     [handoffId],
   );
-  return new Map(rows.map((r) => [r.document_id, { text: r.extracted_text, pageOffsets: r.page_offsets }]));
+  return new Map(rows.map((r) => [r.document_id, pageRange(r.extracted_text, r.page_offsets, r.first_page ?? undefined, r.last_page ?? undefined)]));
 }

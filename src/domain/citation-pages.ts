@@ -8,6 +8,21 @@ export interface PagedText {
   text: string;
   /** Character offset where each page starts, in page order. */
   pageOffsets: readonly number[];
+  /** The number of the text's first page (a document holding pages 41–80 of a file starts at 41). */
+  firstPage?: number;
+}
+
+/** Between PDF pages in extracted text. */
+export const PAGE_BREAK = '\n\n';
+
+/**
+ * The text and page offsets of pages first..last (1-based, inclusive) of a file whose pages start
+ * at `pageOffsets` in `fileText`: exactly the text of the document holding those pages.
+ */
+export function pageRange(fileText: string, pageOffsets: readonly number[], first = 1, last = pageOffsets.length): PagedText {
+  const start = pageOffsets[first - 1] ?? 0;
+  const end = last < pageOffsets.length ? pageOffsets[last] - PAGE_BREAK.length : fileText.length;
+  return { text: fileText.slice(start, end), pageOffsets: pageOffsets.slice(first - 1, last).map((o) => o - start), firstPage: first };
 }
 
 /** The page (1-based) holding character `offset`. */
@@ -21,7 +36,7 @@ export function pageAt(pageOffsets: readonly number[], offset: number): number {
 export function pageOfQuote(doc: PagedText | undefined, quote: string): number | undefined {
   if (!doc || !doc.pageOffsets.length) return undefined;
   const at = doc.text.indexOf(quote);
-  return at < 0 ? undefined : pageAt(doc.pageOffsets, at);
+  return at < 0 ? undefined : pageAt(doc.pageOffsets, at) + (doc.firstPage ?? 1) - 1;
 }
 
 const isCitation = (value: Record<string, unknown>): value is Citation & Record<string, unknown> =>

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { storableText } from '../db/safe-text';
 import type { EvidenceFileRecord } from '../db/files';
 import type { DocumentKind, EvidenceDocument } from '../domain/intake';
+import { PAGE_BREAK } from '../domain/citation-pages';
 import { redactSecrets } from '../domain/redact';
 import { runExtraction } from './extract/pool';
 import { mediaTypeOf, refuse, RefusedFile, type FileFormat } from './extract/types';
@@ -12,8 +13,6 @@ import { inferKind } from './kind';
 
 /** What a document's text may hold (EvidenceDocument.text). */
 export const MAX_DOCUMENT_CHARS = 200_000;
-/** Between PDF pages in the extracted text. */
-const PAGE_BREAK = '\n\n';
 
 export interface FilePart {
   bytes: Buffer;
@@ -24,8 +23,18 @@ export interface FilePart {
   capturedAt?: string;
 }
 
-export interface PreparedFile {
+/** One document made from a file: the whole file, or (a long PDF) a run of its pages. */
+export interface DocumentPart {
   document: EvidenceDocument;
+  firstPage?: number;
+  lastPage?: number;
+}
+
+export interface PreparedFile {
+  /** The file's document (the first, when a long PDF was split). */
+  document: EvidenceDocument;
+  /** Every document made from the file: one, or a long PDF's runs of pages, in page order. */
+  documents: DocumentPart[];
   file: Omit<EvidenceFileRecord, 'uploadedBy'>;
   format: FileFormat;
   filename?: string;
@@ -56,6 +65,27 @@ export function documentIdFor(filename: string | undefined, sha: string): string
 
 export { pageAt } from '../domain/citation-pages';
 
+/**
+ * Runs of consecutive pages (1-based, inclusive) whose joined text fits one document, each as long
+ * as it can be; undefined when a single page is longer than that.
+ */
+export function pageRuns(pages: readonly string[], max = MAX_DOCUMENT_CHARS): Array<[number, number]> | undefined {
+  const runs: Array<[number, number]> = [];
+  let first = 1;
+  let length = -PAGE_BREAK.length;
+  for (let n = 1; n <= pages.length; n++) {
+    const page = pages[n - 1].length;
+    if (page > max) return undefined;
+    if (length + PAGE_BREAK.length + page > max) {
+      runs.push([first, n - 1]);
+      first = n;
+      length = page;
+    } else length += PAGE_BREAK.length + page;
+  }
+  if (pages.length) runs.push([first, pages.length]);
+  return runs;
+}
+
 export async function prepareFile(part: FilePart, options: PrepareOptions): Promise<PreparedFile> {
   if (part.bytes.length === 0) refuse(400, 'empty_file', 'the file is empty; attach the document itself');
   const outcome = await runExtraction(
@@ -80,21 +110,31 @@ export async function prepareFile(part: FilePart, options: PrepareOptions): Prom
   }
   const text = pages.join(PAGE_BREAK);
   if (!text.trim()) refuse(422, 'no_text', 'the file holds no text; send the document with its text');
-  if (text.length > MAX_DOCUMENT_CHARS) {
-    refuse(413, 'text_too_long', `the file's text is ${text.length} characters; one document holds at most ${MAX_DOCUMENT_CHARS}: split the file`);
+  // A PDF longer than one document holds becomes documents of consecutive pages; other text cannot be cut at pages.
+  const runs = text.length <= MAX_DOCUMENT_CHARS ? [[1, pages.length] as [number, number]] : format === 'pdf' ? pageRuns(pages) : undefined;
+  if (!runs) {
+    refuse(413, 'text_too_long', `the file's text is ${text.length} characters; one document holds at most ${MAX_DOCUMENT_CHARS} (a PDF: per page): split the file`);
   }
 
   const sha = sha256Hex(part.bytes);
   const inferred = part.kind ? undefined : inferKind({ format, filename: part.filename, text });
   const withheld = kinds.size > 0;
-  return {
-    document: {
-      id: part.id ?? documentIdFor(part.filename, sha),
+  const id = part.id ?? documentIdFor(part.filename, sha);
+  const name = title ?? part.filename;
+  const documents: DocumentPart[] = runs!.map(([first, last]) => {
+    const split = runs!.length > 1;
+    const document: EvidenceDocument = {
+      id: split ? `${id.slice(0, 80)}:p${first}-${last}` : id,
       kind: part.kind ?? inferred!.kind,
-      ...((title ?? part.filename) ? { title: (title ?? part.filename)!.slice(0, 300) } : {}),
+      ...(name ? { title: (split ? `${name.slice(0, 270)} (pages ${first}-${last})` : name).slice(0, 300) } : {}),
       capturedAt: part.capturedAt ?? capturedAt ?? options.now,
-      text,
-    },
+      text: split ? pages.slice(first - 1, last).join(PAGE_BREAK) : text,
+    };
+    return split ? { document, firstPage: first, lastPage: last } : { document };
+  });
+  return {
+    document: documents[0].document,
+    documents,
     file: {
       sha256: sha,
       mediaType: mediaTypeOf[format],

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { pagedTextsOf } from '../../src/db/files';
+import { pageOfQuote } from '../../src/domain/citation-pages';
 import { closeExtractionPool } from '../../src/intake/extract/pool';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import { waitForStage, type Harness } from '../support/harness';
@@ -148,6 +150,27 @@ describe('a handoff started from files', () => {
     expect(res.body.files).toEqual([expect.objectContaining({ documentId: 'call-notes-2026-11-21', kind: 'call_notes', kindInferred: false, mediaType: 'text/markdown' })]);
     const link = await h.pool.query('SELECT file_sha256 FROM handoff_document_files WHERE handoff_id = $1 AND document_id = $2', [handoffId, 'call-notes-2026-11-21']);
     expect(link.rows[0]?.file_sha256).toBe(sha(notes));
+  });
+
+  it('splits a PDF longer than one document into documents of pages; each one\'s stored pages give its text and page numbers', async () => {
+    const lines = (p: number) => Array.from({ length: 40 }, (_v, l) => `Page ${p}, clause ${l + 1}: the vendor configures workspace ${l} for clinic ${p}; support answers within a day.`);
+    const msa = await pdfWithPages(Array.from({ length: 60 }, (_v, i) => lines(i + 1)));
+    const res = await postForm(`/handoffs/${handoffId}/evidence`, h.tokens['u-ana'], { kind: 'agreement' }, [{ bytes: msa, filename: 'msa.pdf' }]);
+    expect(res.status).toBe(200);
+    const ids: string[] = res.body.files[0].documentIds;
+    expect(ids.length).toBeGreaterThan(1);
+    expect(ids[0]).toMatch(/^msa\.pdf:p1-\d+$/);
+    const paged = await pagedTextsOf(h.pool, handoffId);
+    for (const id of ids) {
+      const doc = paged.get(id)!;
+      const [, first, last] = /:p(\d+)-(\d+)$/.exec(id)!.map(Number);
+      expect(doc.firstPage).toBe(first);
+      expect(doc.pageOffsets).toHaveLength(last - first + 1);
+      expect(pageOfQuote(doc, `Page ${last}, clause 3:`)).toBe(last);
+      // The stored document text of that id is exactly these pages.
+      const stored = await h.pool.query('SELECT 1 FROM evidence_documents WHERE sha256 = $1', [createHash('sha256').update(doc.text).digest('hex')]);
+      expect(stored.rowCount).toBe(1);
+    }
   });
 
   it('keeps a file whose text held a credential as its redacted text only, never its bytes', async () => {

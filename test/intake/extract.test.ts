@@ -1,7 +1,8 @@
 import { closeExtractionPool } from '../../src/intake/extract/pool';
 import { RefusedFile } from '../../src/intake/extract/types';
 import { QUOTE_END, QUOTE_START } from '../../src/intake/extract/eml';
-import { pageAt, prepareFile, type FilePart } from '../../src/intake/upload';
+import { pageAt, pageRuns, prepareFile, MAX_DOCUMENT_CHARS, type FilePart } from '../../src/intake/upload';
+import { pageOfQuote, pageRange } from '../../src/domain/citation-pages';
 import { docxBomb, docxWith, emailWithQuotedReply, encryptedPdf, pdfWithPages, scannedPdf } from './files';
 
 // Real files, real parsers (in the worker thread the API uses), no services.
@@ -59,6 +60,37 @@ describe('PDF', () => {
     expect(await refusalOf({ bytes, filename: 'notes.txt', declaredType: 'text/plain' })).toMatchObject({ status: 415, code: 'type_mismatch' });
     // A name that lies is not a declaration: content decides.
     expect((await prepare({ bytes, filename: 'notes.txt', declaredType: 'application/octet-stream' })).format).toBe('pdf');
+  });
+});
+
+describe('a PDF longer than one document holds', () => {
+  it('becomes documents of consecutive pages, each within the limit, whose citations name the file\'s page', async () => {
+    const lines = (p: number) => Array.from({ length: 40 }, (_v, l) => `Page ${p}, clause ${l + 1}: the vendor configures workspace ${l} for clinic ${p}; support answers within a day.`);
+    const bytes = await pdfWithPages(Array.from({ length: 60 }, (_v, i) => lines(i + 1)));
+    const prepared = await prepare({ bytes, filename: 'msa.pdf', kind: 'agreement' });
+    const { extractedText, pageOffsets } = prepared.file;
+    expect(extractedText.length).toBeGreaterThan(MAX_DOCUMENT_CHARS);
+    expect(prepared.documents.length).toBeGreaterThan(1);
+    let next = 1;
+    for (const part of prepared.documents) {
+      expect(part.firstPage).toBe(next);
+      expect(part.document.id).toBe(`msa.pdf:p${part.firstPage}-${part.lastPage}`);
+      expect(part.document.text.length).toBeLessThanOrEqual(MAX_DOCUMENT_CHARS);
+      // Exactly the file's text of those pages, so stored offsets give each citation its page.
+      const range = pageRange(extractedText, pageOffsets!, part.firstPage, part.lastPage);
+      expect(range.text).toBe(part.document.text);
+      const quote = `Page ${part.lastPage}, clause 7:`;
+      expect(pageOfQuote(range, quote)).toBe(part.lastPage);
+      next = part.lastPage! + 1;
+    }
+    expect(next).toBe(61);
+  });
+
+  it('splits pages greedily and refuses when one page alone is too long', () => {
+    expect(pageRuns(['aaaa', 'bbbb', 'cc', 'dddddd'], 10)).toEqual([[1, 2], [3, 4]]);
+    expect(pageRuns(['aaaa', 'bbbb', 'ccccc', 'dddddd'], 10)).toEqual([[1, 2], [3, 3], [4, 4]]);
+    expect(pageRuns(['aa', 'bb'], 6)).toEqual([[1, 2]]);
+    expect(pageRuns(['a'.repeat(11)], 10)).toBeUndefined();
   });
 });
 

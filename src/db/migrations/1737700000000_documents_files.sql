@@ -29,6 +29,10 @@ CREATE TABLE handoff_document_files (
   filename      text,
   kind          text NOT NULL,
   kind_inferred boolean NOT NULL,
+  -- A PDF too long for one document is split into documents of consecutive pages: the pages this
+  -- document holds (NULL: the whole file).
+  first_page    integer CHECK (first_page >= 1),
+  last_page     integer CHECK (last_page >= first_page),
   added_by      text NOT NULL,
   created_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (handoff_id, document_id)

@@ -663,6 +663,8 @@ export interface components {
         };
         UploadedFile: {
             documentId: string;
+            /** @description a PDF longer than one document holds is split into documents of consecutive pages (ids <id>:p<first>-<last>) */
+            documentIds?: string[];
             filename?: string;
             /** @enum {string} */
             kind: "agreement" | "sow" | "proposal" | "call_notes" | "email" | "crm_note" | "intake_form" | "other";
