@@ -71,7 +71,11 @@ BEGIN
       n_accepted = r.n_accepted + EXCLUDED.n_accepted,
       sum_accepted = CASE WHEN r.n_accepted + EXCLUDED.n_accepted = 0 THEN 0 ELSE r.sum_accepted + EXCLUDED.sum_accepted END;
   IF sign < 0 THEN
-    DELETE FROM measurement_contributions WHERE handoff_id IN (SELECT handoff_id FROM unnest(rows)) AND events <= 0;
+    -- The rows just emptied, found by their key.
+    DELETE FROM measurement_contributions c
+     USING (SELECT DISTINCT g.grouped_by, g.key, e.handoff_id FROM unnest(rows) AS e CROSS JOIN LATERAL
+              (VALUES ('all', ''), ('owner', coalesce(e.owner, 'unassigned')), ('month', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM'))) AS g (grouped_by, key)) d
+     WHERE (c.grouped_by, c.key, c.handoff_id) = (d.grouped_by, d.key, d.handoff_id) AND c.events <= 0;
   END IF;
 END $$;
 
