@@ -106,7 +106,7 @@ export async function writeProgressChanges(pool: Pool, progress: ProgressChanges
     await insertDecisions(db, fullDecisions(progress.handoffId, progress.decisions));
     const stored = await lockRow(db, progress.handoffId);
     if (stored.revision < progress.base) throw new ReadModelGap(`read model of ${progress.handoffId} is at revision ${stored.revision}, these changes start from ${progress.base}`);
-    const taken = stored.revision < progress.revision && (await applyAndStore(db, progress.handoffId, stored.doc, progress.changes, progress.revision));
+    const taken = stored.revision < progress.revision && (await applyAndStore(db, progress.handoffId, stored.doc, progress.changes, progress.revision)).taken;
     if (progress.measurements.length) {
       const dealId = (await readHandoff(db, progress.handoffId))?.state.dealId;
       if (!dealId) throw new ReadModelGap(`read model of ${progress.handoffId} has no row for its measurements yet`);
@@ -136,8 +136,8 @@ export async function applyUpdateChanges(db: Pool | PoolClient, handoffId: strin
     const stored = await lockRow(tx, handoffId);
     if (stored.revision >= update.revision) return rowOf(stored);
     if (stored.revision !== update.base || !stored.doc) return undefined;
-    await applyAndStore(tx, handoffId, stored.doc, update.changes, update.revision);
-    return (await readHandoff(tx, handoffId))!;
+    const { doc } = await applyAndStore(tx, handoffId, stored.doc, update.changes, update.revision);
+    return { state: doc.state, owners: doc.owners, revision: update.revision };
   };
   if ('totalCount' in db) return inTransaction(db, run);
   await db.query('SAVEPOINT apply_update');
@@ -169,7 +169,7 @@ async function lockRow(db: Pool | PoolClient, handoffId: string): Promise<Stored
   return { doc: { state: row.state, owners: row.owners, kickoffTarget }, revision: Number(row.revision) };
 }
 
-async function applyAndStore(db: Pool | PoolClient, handoffId: string, doc: ReadModelDoc | undefined, changes: Change[], revision: number): Promise<boolean> {
+async function applyAndStore(db: Pool | PoolClient, handoffId: string, doc: ReadModelDoc | undefined, changes: Change[], revision: number): Promise<{ taken: boolean; doc: ReadModelDoc }> {
   const next = applyChanges(doc, changes);
   if (!next?.state) throw new ReadModelGap(`read model of ${handoffId} has no document to apply changes to`);
   next.state.revision = revision;
@@ -177,7 +177,7 @@ async function applyAndStore(db: Pool | PoolClient, handoffId: string, doc: Read
   const o = next.owners ?? {};
   const asOwner = (id?: string) => (id ? { id } : undefined);
   if (taken) await replacePending(db, handoffId, pendingItems(next.state, { sales: asOwner(o.sales), implementation: asOwner(o.implementation) }));
-  return taken;
+  return { taken, doc: next };
 }
 
 async function inTransaction<T>(pool: Pool, work: (db: PoolClient) => Promise<T>): Promise<T> {

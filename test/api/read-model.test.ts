@@ -1,4 +1,5 @@
 import { writeProgress, type PendingItem } from '../../src/db/read-model';
+import { decideReviewItemUpdate } from '../../src/workflows/definitions';
 import { createToken } from '../../src/db/tokens';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import type { Harness } from '../support/harness';
@@ -69,6 +70,40 @@ describe('with a worker: actions answer what they did', () => {
     } finally {
       await h.startWorker();
     }
+  });
+});
+
+describe('updates that no API applied', () => {
+  // An API that dies between the update and its write, or an update sent straight to Temporal:
+  // the workflow writes the change itself a few seconds later (write-behind), and the next API
+  // action, whose own changes start from a revision the read model does not have yet, still answers.
+  test('the workflow writes an update\'s changes behind, and a later action answers once they land', async () => {
+    const { handoffId, state } = await handoffInReview(h, 'behind');
+    const [first, second] = state.reviewItems;
+    const before = await h.pool.query('SELECT revision FROM handoffs WHERE handoff_id = $1', [handoffId]);
+    const ack = await h.client.workflow.getHandle(handoffId).executeUpdate(decideReviewItemUpdate, {
+      args: [{ itemId: first.id, decision: 'approved', packetVersion: 1, requestId: `${handoffId}-direct`, actor: { id: first.routeTo, roles: ['reviewer'] } }],
+    });
+    expect(ack.changes).toEqual([{ path: ['state', 'reviewItems', first.id, 'decision'], value: expect.objectContaining({ decision: 'approved' }) }]);
+    expect(ack.base).toBe(Number(before.rows[0].revision));
+    // Nobody applied it: the row is still at the revision before.
+    const unapplied = await h.pool.query('SELECT revision FROM handoffs WHERE handoff_id = $1', [handoffId]);
+    expect(Number(unapplied.rows[0].revision)).toBe(ack.base);
+
+    // An API action now starts from the update's revision: it waits for the workflow's write, then answers.
+    const decided = await post(`/handoffs/${handoffId}/review-items/${second.id}/decision`, h.tokens[second.routeTo], { decision: 'rejected', packetVersion: 1 });
+    expect(decided.status).toBe(200);
+    const items = Object.fromEntries(decided.body.reviewItems.map((i: any) => [i.id, i.decision?.decision]));
+    expect(items).toMatchObject({ [first.id]: 'approved', [second.id]: 'rejected' });
+
+    // The read right after shows both: the answer came from the read model, not a workflow query.
+    const read = await get(`/handoffs/${handoffId}`, h.tokens[second.routeTo]);
+    expect(Object.fromEntries(read.body.reviewItems.map((i: any) => [i.id, i.decision?.decision]))).toMatchObject({ [first.id]: 'approved', [second.id]: 'rejected' });
+
+    // And the audit rows of both are there, each once.
+    const audit = await h.pool.query('SELECT request_id, principal_id, decision FROM review_decisions WHERE handoff_id = $1 ORDER BY decided_at', [handoffId]);
+    expect(audit.rows.filter((r) => r.request_id === `${handoffId}-direct`)).toEqual([{ request_id: `${handoffId}-direct`, principal_id: first.routeTo, decision: 'approved' }]);
+    expect(audit.rows.filter((r) => r.decision === 'rejected')).toHaveLength(1);
   });
 });
 

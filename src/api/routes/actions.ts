@@ -46,7 +46,7 @@ export async function runUpdate<Arg>(
     const principalId = (arg as { actor?: { id: string } }).actor?.id ?? '';
     const decisions = (ack.audit ?? []).map((row) => ({ ...row, requestId: arg.requestId, principalId, packetVersion: ack.packetVersion }));
     const changes = { revision: ack.revision, base: ack.base, changes: ack.changes, decisions };
-    const deadline = Date.now() + READ_YOUR_WRITE_MS;
+    const deadline = Date.now() + BEHIND_WRITE_MS;
     for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
       const row = await applyUpdateChanges(reader, handoffId, changes);
       if (row) return row.state;
@@ -62,6 +62,12 @@ export async function runUpdate<Arg>(
 
 /** How long an action waits for the read model to show it before asking the workflow. */
 const READ_YOUR_WRITE_MS = 3_000;
+/**
+ * How long an action whose changes start from a revision the read model lacks waits for it: past the
+ * workflow's write-behind (5 s), so an update no API applied (a crashed API, a Temporal client) is
+ * written by the workflow first and this answer still comes from, and lands in, the read model.
+ */
+const BEHIND_WRITE_MS = 8_000;
 
 const stateAnswer = { 200: { description: 'The handoff\'s new state', schema: HandoffView } };
 
