@@ -51,7 +51,9 @@ export function extractTermMonths(sentence: string): number | undefined {
   return unit.toLowerCase() === 'year' ? count * 12 : count;
 }
 
-const DATE_HINT = /\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i;
+const MONTH_WORD = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+// A calendar date needs a day next to a month, or a numeric date: "December 15", "15th of Dec", "12/15", "2026-12-03".
+const DATE_HINT = new RegExp(`\\b\\d{1,2}/\\d{1,2}\\b|\\b\\d{4}-\\d\\d-\\d\\d\\b|\\b${MONTH_WORD}\\.?\\s+\\d|\\b\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH_WORD}\\b`, 'i');
 const CALENDAR_TEXT = /\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i;
 
 /**
@@ -70,7 +72,7 @@ export function datesMentioned(sentence: string, reference: string): string[] {
 
 // Words without which chrono finds nothing: it is the drafter's costliest call, so it runs only
 // on sentences that could hold a date.
-const RELATIVE_HINT = /\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:week|month|year|quarter|today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of|next|noon|midnight)/i;
+const RELATIVE_HINT = /\b(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:week|month|year|quarter|today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of|next|noon|midnight)|\b\d{1,2}\/\d{1,2}\b|\b\d{4}-\d\d-\d\d\b/i;
 
 function datesIn(sentence: string, reference: string, calendarOnly: boolean): string[] {
   if (!(calendarOnly ? DATE_HINT : RELATIVE_HINT).test(sentence)) return [];
