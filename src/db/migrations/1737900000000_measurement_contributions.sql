@@ -33,6 +33,9 @@ CREATE TABLE measurement_contributions (
   sum_accepted double precision NOT NULL DEFAULT 0,
   PRIMARY KEY (grouped_by, key, handoff_id)
 );
+-- A summary scans a few tens of thousands of these rows in ~10 ms: parallel workers only add their start-up,
+-- and on a busy machine the wait for the slowest (measured: month p50 44 → 29 ms, worst 163 → 53 ms serial).
+ALTER TABLE measurement_contributions SET (parallel_workers = 0);
 
 -- Adds events (sign 1) or takes them away (sign -1) in each of their three groups. Statement-level:
 -- one upsert per statement, aggregated first (an upsert may touch a row only once).
