@@ -4,6 +4,8 @@ import type { PoolClient } from 'pg';
 import { z } from 'zod';
 import type { Config } from '../config';
 import { storeDocumentFiles } from '../db/files';
+import { storableText } from '../db/safe-text';
+import { redactSecrets } from '../domain/redact';
 import { BusinessDateTime, DocumentKind, documentKinds } from '../domain/intake';
 import type { Actor } from '../domain/review';
 import { RefusedFile } from '../intake/extract/types';
@@ -181,7 +183,8 @@ export function uploadBody(route: ApiRoute, config: Config): RequestHandler[] {
       const capturedAt = checked(BusinessDateTime, dates[i], `capturedAt.${i}`);
       return {
         bytes: f.buffer,
-        ...(f.originalname ? { filename: f.originalname } : {}),
+        // The client's file name is stored and echoed: storable, redacted and bounded like any text field.
+        ...(f.originalname ? { filename: redactSecrets(storableText(f.originalname)).text.slice(0, 300) } : {}),
         ...(f.mimetype ? { declaredType: f.mimetype } : {}),
         ...(kind ? { kind } : {}),
         ...(ids[i] ? { id: ids[i] } : {}),

@@ -175,9 +175,12 @@ describe('a handoff started from files', () => {
 
   it('keeps a file whose text held a credential as its redacted text only, never its bytes', async () => {
     const leaky = Buffer.from('Call notes. Eli pasted the staging key sk_live_51Hq2w3e4r5t6y7u8i9o0pAsDfGh into the chat.');
-    const res = await postForm(`/handoffs/${handoffId}/evidence`, h.tokens['u-ana'], {}, [{ bytes: leaky, filename: 'leaky-notes.txt' }]);
-    expect(res.status).toBe(200);
-    expect(res.body.files[0]).toMatchObject({ documentId: 'leaky-notes.txt', originalStored: false, note: expect.stringMatching(/credential/) });
+    const res = await postForm(`/handoffs/${handoffId}/evidence`, h.tokens['u-ana'], { id: 'leaky-notes' }, [{ bytes: leaky, filename: 'notes sk_live_51Hq2w3e4r5t6y7u8i9o0pAsDfGh.txt' }]);
+    expect([res.status, res.body.detail]).toEqual([200, undefined]);
+    expect(res.body.files[0]).toMatchObject({ documentId: 'leaky-notes', originalStored: false, note: expect.stringMatching(/credential/) });
+    expect(res.body.files[0].filename).toMatch(/^notes \[REDACTED:[a-z_]+\]\.txt$/);
+    const link = await h.pool.query('SELECT filename FROM handoff_document_files WHERE handoff_id = $1 AND document_id = $2', [handoffId, 'leaky-notes']);
+    expect(link.rows[0].filename).not.toContain('sk_live');
     const { rows } = await h.pool.query('SELECT content, withheld_reason, extracted_text FROM evidence_files WHERE sha256 = $1', [sha(leaky)]);
     expect(rows[0].content).toBeNull();
     expect(rows[0].extracted_text).toContain('[REDACTED:');
