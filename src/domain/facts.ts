@@ -34,7 +34,7 @@ export function extractAmount(sentence: string): Amount | undefined {
 }
 
 const TERM = new RegExp(
-  `\\b(${NUMBER_PATTERN})[- ](month|year)s?[- ](?:\\w+ )?(?:term|engagement|contract|subscription|agreement|commitment)\\b|\\bterm\\b[^.\\d]{0,20}?\\b(${NUMBER_PATTERN})[- ]?(month|year)s?\\b`,
+  `\\b(${NUMBER_PATTERN})[- ](month|year)s?[- ](?:\\w+ )?(?:term|engagement|contract|subscription|agreement|commitment)\\b|\\b(?:term|engagement|contract|subscription)\\b[^.\\d]{0,20}?\\b(${NUMBER_PATTERN})[- ]?(month|year)s?\\b`,
   'i',
 );
 // "fees of $57,000 for 24 months", "USD 25,000 over two years": a period attached to a price.

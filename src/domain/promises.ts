@@ -34,18 +34,18 @@ const REPORTING = /^(?:also\s+)?(?:said|says|mentioned|told \w+|promised(?: \w+)
 const BELIEF = /^(?:also\s+)?(?:is under the impression|(?:thinks?|believes?|assumes?|expects?|understands?|hopes?)\b|(?:is|are|was|were) (?:expecting|assuming|counting on|told)\b|(?:has|have) been told\b|(?:is|are) looking forward to\b|(?:was|were) promised\b)(?:\s+that)?\s*/i;
 const WANT = /^(?:also\s+)?(?:wants?|needs?|would (?:also )?like|(?:may|might) (?:also )?want|asked for|requested)\b\s*/i;
 const QUESTION = /^(?:also\s+)?(?:asked|asks|wondered|wanted to know|queried)\b/i;
-const BELIEF_ANYWHERE = /\b(?:(?:was|were|has been|have been) told|counting on|under the impression|looking forward to|thanks for agreeing|as (?:you|we) (?:said|discussed|agreed)|as promised)\b/i;
+const BELIEF_ANYWHERE = /\b(?:(?:was|were|has been|have been) (?:told|assured|promised)|counting on|under the impression|looking forward to|thanks for agreeing|as (?:you|we) (?:said|discussed|agreed)|as promised)\b/i;
 const RESTATEMENT = /\b(?:you|your (?:\w+ )?team|your engineers|your side)\s*(?:'ll|will|would|can|could|said|promised|agreed|mentioned|told|offered|assured|committed)\b/i;
 const PRONOUN_BELIEF = /^(?:they|we|she|he)\s+(?:also\s+)?(?:think|thinks|believe|believes|assume|assumes|expect|expects|are expecting|is expecting|(?:may|might) (?:also )?want|want|wants|need|needs|are counting on|is counting on)\b/i;
 
-const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|tracks?|refresh\w*|re-?plans?|syncs?|meets?|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|live (?:on|by|in)|ready by|in production)\b/i;
+const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|supported|compatible|tracks?|refresh\w*|re-?plans?|syncs?|meets?|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|live (?:on|by|in)|ready by|in production)\b/i;
 // Words that leave ownership open: the sentence is a dependency finding, reported once there.
 const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\bwork (?:it|this|that) out\b|\btbd\b|\bto be (?:determined|decided|agreed|confirmed)\b|\bstill to be decided\b|\bnobody answered\b/i;
 // A stated boundary: refused, excluded, or acknowledged as the buyer's side.
 const BOUNDARY = /\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\bstays? (?:out|with|in)\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b/i;
 const NEGATION_WORD = /\b(?:not|never|no)\b|n't\b/i;
 const HARMLESS_NO = /\bno (?:problem|extra|additional|cost|charge)\b/i;
-const PAID_OPTION = /\bpaid option\b|\bfor a fee\b|\bchange order\b|\bat (?:an )?additional cost\b|\bseparately priced\b|(?<!\bno )\bextra cost\b/i;
+const PAID_OPTION = /\bpaid option\b|\bfor a fee\b|\bchange order\b|\bscoped? (?:that |it |this )?separately\b|\bseparate (?:sow|order|quote|contract)\b|\bat (?:an )?additional cost\b|\bseparately priced\b|(?<!\bno )\bextra cost\b/i;
 const HEDGE = /\b(?:usually|typically|normally|in general|historically)\b/i;
 const BARE_ASSENT = /^(?:sure|yes|yeah|ok(?:ay)?|of course|absolutely|no problem|great|sounds good|will do|happy to|definitely|done|fine)(?:[,!.]?\s*(?:we(?:'ll| will| can)? (?:do|handle|manage) (?:it|that|this)|(?:that|it)(?:'s| is) fine|we can do that))?[.!]?$/i;
 const CONFIRMATION = /\b(?:to confirm|confirming|to recap|recap|as per|per the (?:order form|sow|contract)|attaching|attached|what the (?:sow|contract|order form) (?:says|states)|happy to confirm)\b/i;
@@ -55,6 +55,7 @@ const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|delivered|launch\w*|up a
 const TIMELINE = /\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
 const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:analyst|engineer|contact)\b/i;
 const SCOPE = /\b(?:add|adding|added|extra|additional|more|instead of|pull|extract|provide|deliver|take care of|convert|configure|create|write|own|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|no charge|free of charge|for free|set(?:ting)? up|build|migrate|scan|host|install|onboard|train|handle|cover|covers|covering|include[sd]?|run|do the)\b|\ball \d+\b/i;
+const CAPABILITY = /\bhandles?\b[^.;]{0,30}\b(?:\d|million|thousand|volume|load|traffic|peaks?|events?|transactions?|requests?|users?)\b|\b(?:is|are) (?:supported|compatible)\b/i;
 const MORE_SCOPE = /\b(?:add|adding|extra|additional|more|instead of|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|free of charge|for free|cover (?:all|the)|all \d+|onboard)\b/i;
 const DATED_EVENT = /\b(?:board meeting|board meets|meeting|board|deadline|launch|demo|event|conference|audit|open enrollment|opening|season)\b/i;
 const HISTORY = /\bhistor\w*|\barchiv\w*|\bmigrat\w*|\bback ?fill\w*|\bgoing back\b|\bolder than\b/i;
@@ -266,7 +267,9 @@ function categoryOf(text: string, promisedBy: string | undefined): PromiseCatego
   if (SUPPORT.test(text)) return 'support_expectation';
   // "add the two new properties opening in March": more work, whatever date it carries.
   if (MORE_SCOPE.test(text)) return 'scope_promise';
-  if (promisedBy && (TIMELINE_DELIVERY.test(text) || DATED_EVENT.test(text) || /\b(?:by|before|ahead of|until)\b/i.test(text))) return 'timeline_commitment';
+  if (promisedBy && (TIMELINE_DELIVERY.test(text) || DATED_EVENT.test(text) || /\b(?:by|before|ahead of|until|in|on)\b/i.test(text))) return 'timeline_commitment';
+  // "rating will handle 50 million events a day": a capacity or capability, not more work.
+  if (CAPABILITY.test(text)) return 'feasibility';
   if (SCOPE.test(text)) return 'scope_promise';
   return 'feasibility';
 }
