@@ -51,6 +51,8 @@ const matrix: Cell[] = [
   { method: 'GET', route: '/handoffs', path: () => '/handoffs', expect: { ...unauth, others: 200 } },
   { method: 'GET', route: '/handoffs/:id', path: (i) => `/handoffs/${i.handoffId}`, expect: { ...unauth, ...viewers, others: 0 } },
   { method: 'GET', route: '/handoffs/:id/packet', path: (i) => `/handoffs/${i.handoffId}/packet`, expect: { ...unauth, ...viewers, others: 0 } },
+  { method: 'GET', route: '/handoffs/:id/documents', path: (i) => `/handoffs/${i.handoffId}/documents`, expect: { ...unauth, ...viewers, others: 0 } },
+  { method: 'GET', route: '/handoffs/:id/documents/:documentId', path: (i) => `/handoffs/${i.handoffId}/documents/order-form`, expect: { ...unauth, ...viewers, others: 0 } },
   { method: 'GET', route: '/handoffs/:id/history', path: (i) => `/handoffs/${i.handoffId}/history`, expect: { ...unauth, ...viewers, others: 0 } },
   // In review nothing is released: 404 for everyone (test/api/kickoff.test.ts reads a released one).
   { method: 'GET', route: '/handoffs/:id/kickoff', path: (i) => `/handoffs/${i.handoffId}/kickoff`, expect: { ...unauth, others: 404 } },

@@ -16,6 +16,16 @@ afterAll(async () => {
 });
 
 const historyLength = async (handoffId: string) => (await h.client.workflow.getHandle(handoffId).fetchHistory()).events?.length ?? 0;
+/** The history's length once the workflow is idle (its last bookkeeping write may still be landing). */
+async function settledHistoryLength(handoffId: string): Promise<number> {
+  let last = -1;
+  for (;;) {
+    const now = await historyLength(handoffId);
+    if (now === last) return now;
+    last = now;
+    await new Promise((r) => setTimeout(r, 700));
+  }
+}
 
 /** Sent both without and with an Idempotency-Key (the keyed path hashes the body first). */
 async function expectRefused(path: string, token: string, body: unknown, field: string) {
@@ -54,7 +64,7 @@ test('POST /handoffs/:id/evidence refuses them with 400; the bundle and the hist
   const doc = { id: 'late-note', kind: 'email', capturedAt: '2026-10-01T10:00:00Z', text: 'Kickoff moves a week.' };
   const path = `/handoffs/${handoffId}/evidence`;
   const owner = h.tokens['u-ana'];
-  const eventsBefore = await historyLength(handoffId);
+  const eventsBefore = await settledHistoryLength(handoffId);
   const bundlesBefore = (await h.pool.query('SELECT count(*)::int AS n FROM intake_bundles')).rows[0].n;
 
   await expectRefused(path, owner, { documents: [doc], kickoffTarget: '0000-01-01' }, 'kickoffTarget');
@@ -99,7 +109,7 @@ test('POST /handoffs/:id/milestone refuses a criteriaMet lone surrogate with 400
   await waitForStage(h, handoffId, ['first_milestone']);
   const path = `/handoffs/${handoffId}/milestone`;
   const reporter = h.tokens['u-chen'];
-  const eventsBefore = await historyLength(handoffId);
+  const eventsBefore = await settledHistoryLength(handoffId);
 
   for (const bad of surrogates) {
     await expectRefused(path, reporter, { status: 'on_track', criteriaMet: [bad] }, 'criteriaMet.0');

@@ -88,10 +88,18 @@ test('a signoff must name the current packet version and hash, and only the name
   await handle.executeUpdate(signoffUpdate, { args: [{ role: 'sales', packetVersion: version, packetHash: hash, requestId, actor: ben }], updateId: requestId });
   const first = await handle.query(stateQuery);
   const ack = await handle.executeUpdate(signoffUpdate, { args: [{ role: 'sales', packetVersion: version, packetHash: hash, requestId, actor: ben }], updateId: requestId });
-  expect(ack).toEqual({ handoffId, stage: 'awaiting_signoff', packetVersion: version, revision: expect.any(Number) });
+  // The repeated update answers what the first one did: the same revision, changes and audit row.
+  expect(ack).toEqual({
+    handoffId, stage: 'awaiting_signoff', packetVersion: version, revision: expect.any(Number), base: expect.any(Number),
+    changes: [{ path: ['state', 'signoffs', 'sales'], value: first.signoffs.sales }],
+    audit: [{ itemId: 'signoff:sales', kind: 'signoff', decision: 'signed' }],
+  });
+  expect(ack.revision).toBe(first.revision);
   expect((await handle.query(stateQuery)).signoffs.sales).toEqual(first.signoffs.sales);
-  const audit = await h.pool.query("SELECT count(*)::int AS n FROM review_decisions WHERE handoff_id = $1 AND kind = 'signoff'", [handoffId]);
-  expect(audit.rows[0].n).toBe(1);
+  // Sent straight to Temporal (no API applied it), the audit row is written behind within seconds, once.
+  const signoffRows = async () => (await h.pool.query("SELECT count(*)::int AS n FROM review_decisions WHERE handoff_id = $1 AND kind = 'signoff'", [handoffId])).rows[0].n;
+  for (const deadline = Date.now() + 15_000; (await signoffRows()) === 0 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 200));
+  expect(await signoffRows()).toBe(1);
 
   await handle.executeUpdate(signoffUpdate, { args: [{ role: 'implementation', packetVersion: version, packetHash: hash, requestId: rid(), actor: chen }] });
   const following = await waitForState(h, handoffId, inStage('first_milestone'));
