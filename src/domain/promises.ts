@@ -42,17 +42,18 @@ const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|pr
 // Words that leave ownership open: the sentence is a dependency finding, reported once there.
 const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\bwork (?:it|this|that) out\b|\btbd\b|\bto be (?:determined|decided|agreed|confirmed)\b|\bstill to be decided\b|\bnobody answered\b/i;
 // A stated boundary: refused, excluded, or acknowledged as the buyer's side.
-const BOUNDARY = /\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\bstays? (?:out|with|in)\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b/i;
+const BOUNDARY = /\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\bstays? (?:out|with|in)\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b|\b(?:their|the customer's) responsibility\b|\bby (?:our|their) (?:own |current |existing )?(?:\w+ )?(?:team|contractor|vendor|provider|staff|broker|partner|agency|department)\b/i;
 const NEGATION_WORD = /\b(?:not|never|no)\b|n't\b/i;
 const HARMLESS_NO = /\bno (?:problem|extra|additional|cost|charge)\b/i;
 const PAID_OPTION = /\bpaid option\b|\bfor a fee\b|\bchange order\b|\bscoped? (?:that |it |this )?separately\b|\bseparate (?:sow|order|quote|contract)\b|\bat (?:an )?additional cost\b|\bseparately priced\b|(?<!\bno )\bextra cost\b/i;
 const HEDGE = /\b(?:usually|typically|normally|in general|historically)\b/i;
 const BARE_ASSENT = /^(?:sure|yes|yeah|ok(?:ay)?|of course|absolutely|no problem|great|sounds good|will do|happy to|definitely|done|fine)(?:[,!.]?\s*(?:we(?:'ll| will| can)? (?:do|handle|manage) (?:it|that|this)|(?:that|it)(?:'s| is) fine|we can do that))?[.!]?$/i;
+const ASSENT_START = /^(?:sure|yes|yeah|absolutely|of course|definitely|no problem|not a problem|happy to|ok(?:ay)?)\b/i;
 const CONFIRMATION = /\b(?:to confirm|confirming|to recap|recap|as per|per the (?:order form|sow|contract)|attaching|attached|what the (?:sow|contract|order form) (?:says|states)|happy to confirm)\b/i;
 const INCLUSION = /\b(?:is|are) (?:included|covered|standard|part of (?:the|this))\b/i;
 
 const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin)\b/i;
-const TIMELINE = /\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
+const TIMELINE = /\b(?:live|ready|running|done|in place|available|launched|delivered|in production)\b[^.;]{0,40}\b(?:before|by|in time for|ahead of|until|no later than)\b|\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open|thanksgiving|christmas|easter|new year|black friday|year[- ]end|eoy|eoq)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
 const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:analyst|engineer|contact)\b/i;
 const SCOPE = /\b(?:add|adding|added|extra|additional|more|instead of|pull|extract|provide|deliver|take care of|convert|configure|create|write|own|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|no charge|free of charge|for free|set(?:ting)? up|build|migrate|scan|host|install|onboard|train|handle|cover|covers|covering|include[sd]?|run|do the)\b|\ball \d+\b/i;
 const CAPABILITY = /\bhandles?\b[^.;]{0,30}\b(?:\d|million|thousand|volume|load|traffic|peaks?|events?|transactions?|requests?|users?)\b|\b(?:is|are) (?:supported|compatible)\b/i;
@@ -184,8 +185,13 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   if (!committed && !wanted) return null;
   if (!conflict && backedByContract(subject.text, contract, CONFIRMATION.test(clause.sentence.text) || INCLUSION.test(content))) return null;
 
-  const promisedBy = promisedDate(subject, events);
-  const category = conflict?.category ?? categoryOf(subject.text, promisedBy);
+  // "Ben said sure, mid-January works" answers "Rosa wants the scrubber live mid-January": read both.
+  const previous = clauses[i - 1];
+  const answers = subject === clause && reading.side === 'vendor' && ASSENT_START.test(content) && previous && previous.sentence.documentId === clause.sentence.documentId && readClause(previous, contract).side === 'buyer';
+  if (answers && previous.sentence !== clause.sentence) extra = [cite(previous.sentence)];
+  const categoryText = answers ? `${previous.text} ${subject.text}` : subject.text;
+  const promisedBy = promisedDate(subject, events) ?? (answers ? promisedDate(previous, events) : undefined);
+  const category = conflict?.category ?? categoryOf(categoryText, promisedBy);
   const reason: Reason = conflict ? 'exceeds contract' : VAGUE.test(clause.text) ? 'vague commitment' : 'not in contract';
   const sentence = clause.sentence;
   return {
