@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +29,7 @@ export async function benchCluster({ quick }: { quick: boolean }): Promise<Bench
   const log = (line: string) => console.error(`  [cluster] ${line}`);
   const dataDir = path.resolve(__dirname, '..', '.data', `bench-cluster-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
   const logger = new DefaultLogger('WARN');
   const [handoffCode, bareCode] = await Promise.all([
     bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger }),
@@ -39,7 +40,7 @@ export async function benchCluster({ quick }: { quick: boolean }): Promise<Bench
     dataDir,
     workers: 2,
     apiPorts: [0, 0],
-    workflowBundle: writeTo(path.join(dataDir, '..', `bench-cluster-${process.pid}-handoff.js`), handoffCode.code),
+    workflowBundle: writeTo(path.join(dataDir, 'handoff-bundle.js'), handoffCode.code),
     env: { TEMPORAL_TASK_QUEUE: 'bench-cluster', LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: undefined },
     log,
   });
@@ -55,6 +56,7 @@ export async function benchCluster({ quick }: { quick: boolean }): Promise<Bench
   const pool = createPool(cluster.databaseUrl);
   const connection = await Connection.connect({ address: cluster.temporal.address });
   const client = new Client({ connection, namespace: cluster.temporal.namespace });
+  let keepLogs = false;
   try {
     const tokens: Record<string, string> = {};
     for (const p of demoPrincipals) tokens[p.id] = await createToken(pool, p);
@@ -171,7 +173,16 @@ export async function benchCluster({ quick }: { quick: boolean }): Promise<Bench
       const seconds = (performance.now() - t) / 1000;
       clearInterval(sampler);
       const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-      for (const f of failed.slice(0, 3)) errors.push(`${kind}: ${String(f.reason).slice(0, 300)}`);
+      // What failed, by request and status (the first of each kind in full).
+      const kinds = new Map<string, { n: number; first: string }>();
+      for (const f of failed) {
+        const text = String(f.reason);
+        const kindOf = /Error: (\w+) \/handoffs[^:]*: (\d+)/.exec(text)?.slice(1).join(' ') ?? text.slice(0, 80);
+        const entry = kinds.get(kindOf) ?? { n: 0, first: text.slice(0, 400) };
+        entry.n += 1;
+        kinds.set(kindOf, entry);
+      }
+      for (const [k, { n, first }] of kinds) errors.push(`${kind}: ${n}× ${k}; first: ${first}`);
       const sorted = [...decisionMs].sort((a, b) => a - b);
       const result = {
         rate: (handoffs - failed.length) / seconds,
@@ -206,12 +217,19 @@ export async function benchCluster({ quick }: { quick: boolean }): Promise<Bench
     for (const [name, bytes] of handoff.peak) if (!name.startsWith('bare')) figures[`peak RSS MiB, ${name}`] = r(bytes / MiB);
     for (const [name, bytes] of bare.peak) if (name.startsWith('bare') || name === 'temporal-server') figures[`peak RSS MiB in bare wave, ${name}`] = r(bytes / MiB);
     for (const e of errors) console.error(`  [cluster] error: ${e}`);
+    keepLogs = errors.length > 0;
     return { name: `Cluster (Temporal server on PostgreSQL, 2 workers, 2 APIs): ${handoffs} handoffs at once, and the bare baseline on the same server`, figures };
   } finally {
     await Promise.all(bareWorkers.map((w) => w.stop()));
     await connection.close();
     await pool.end();
     cleanups.delete(stopCluster);
+    // The processes' own logs outlive a run that had errors, for a look at what went wrong.
+    if (keepLogs) {
+      const kept = path.resolve(dataDir, '..', `bench-cluster-logs-${process.pid}`);
+      cpSync(path.join(dataDir, 'logs'), kept, { recursive: true });
+      console.error(`  [cluster] the workers' and APIs' logs: ${kept}`);
+    }
     await stopCluster();
   }
 }

@@ -258,6 +258,9 @@ function serverConfig(template: any, { db, databases, ports, dynamicConfigFile }
       connectAddr: `${db.hostname}:${db.port || '5432'}`,
       user: decodeURIComponent(db.username),
       password: PASSWORD_PLACEHOLDER,
+      // Each of the four services holds its own pools: 4 × (6 + 2) connections at most, which leaves
+      // room under PostgreSQL's default max_connections (100) for Handoff's workers and APIs (10 each).
+      ...(store === 'postgres-default' ? { maxConns: 6, maxIdleConns: 6 } : { maxConns: 2, maxIdleConns: 2 }),
     });
   }
   // The history shard count is fixed when the database is first used; the template's 4 stays.
