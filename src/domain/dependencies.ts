@@ -26,6 +26,7 @@ const OBLIGATION = /\b(customer|client|buyer)(?:'s)?\s+(?:\w+\s+)?(?:will|shall|
 // whose owner was asked about or left open.
 const OPEN_WORK = /\bwho (?:builds?|converts?|maps?|configures?|sets? up|owns?|writes?|migrates?|does|handles?|runs?|creates?|maintains?)\b/i;
 
+const LEFT_TO_BUYER = /\b(?:is|are) for (?:the )?(?:customer|client|buyer|district|county|city|hospital|school|them)\b[^.;]{0,20}\bto\b|\b(?:their|the customer's) responsibility\b/i;
 const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bboth (?:parties|sides|teams)\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\btbd\b|\bto be (?:determined|agreed|confirmed|decided)\b|\bstill to be decided\b|\bnobody answered\b|\bfigure (?:\w+ ){0,2}out later\b|\bwho (?:pulls|provides|extracts|exports|handles|owns|will)\b/i;
 
 /** Finds who-provides-what sentences across the documents (the CRM record states none). */
@@ -36,10 +37,12 @@ export function dependencyMentions(docs: AnalyzedDocument[], bundle: IntakeBundl
   for (const doc of docs) {
     if (doc.crm) continue;
     for (const sentence of doc.sentences) {
-      const vague = VAGUE_OWNER.test(sentence.text);
+      // "that is for the district to sort out": open words, but the owner is named.
+      const leftToBuyer = LEFT_TO_BUYER.test(sentence.text);
+      const vague = VAGUE_OWNER.test(sentence.text) && !leftToBuyer;
       const topic = topicOf(sentence, doc.contract) ?? (!doc.contract && vague && OPEN_WORK.test(sentence.text) ? 'work' : undefined);
       if (!topic) continue;
-      const owner = vague ? 'unassigned' : namedAssignee(sentence.text, people) ?? assigneeOf(sentence.text, sentence.author, customerWord);
+      const owner = vague ? 'unassigned' : leftToBuyer ? 'buyer' : namedAssignee(sentence.text, people) ?? assigneeOf(sentence.text, sentence.author, customerWord);
       mentions.push({ topic, owner, vague, sentence });
     }
   }

@@ -67,7 +67,9 @@ function clausesAfter(docs: AnalyzedDocument[], head: RegExp): ScopeClause[] {
       const restStart = sentence.start + m.index + m[0].length;
       const rest: Span = { text: doc.doc.text.slice(restStart, sentence.end), start: restStart, end: sentence.end };
       // "Custom integrations are not included." names the item before the heading.
-      const before = /[A-Za-z]{3}/.test(rest.text) ? undefined : itemBefore(doc.doc.text, sentence, sentence.start + m.index);
+      // "… is not included in this package.": the words after the heading only qualify it.
+      const qualifierOnly = /^(?:in|under|as part of|with|for|from) (?:this|the|our|your) \w+[.!]?$/i.test(rest.text.trim());
+      const before = /[A-Za-z]{3}/.test(rest.text) && !qualifierOnly ? undefined : itemBefore(doc.doc.text, sentence, sentence.start + m.index);
       if (before === null) continue;
       for (const span of before ? [before] : listItems(doc.doc.text, rest)) {
         const item = span.text.replace(/^(?:and|or)\s+/i, '').replace(/\s+(?:are|is)$/i, '');
