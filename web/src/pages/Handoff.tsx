@@ -80,7 +80,8 @@ export function HandoffPage({ id }: { id: string }) {
   const kickoff = useQuery({ queryKey: ['kickoff', id], enabled: released, queryFn: async () => ok(await api.GET('/handoffs/{id}/kickoff', { params: { path: { id } } })), refetchInterval: false });
 
   if (view.isPending) return <Loading what="the handoff" />;
-  if (view.error) return <ErrorNote error={view.error} />;
+  // A failed refresh keeps what was shown (saying so); only a first load that failed shows the error alone.
+  if (view.error && !view.data) return <ErrorNote error={view.error} />;
   const v = view.data;
   return (
     <CitationOpener.Provider value={setCitation}>
@@ -89,6 +90,7 @@ export function HandoffPage({ id }: { id: string }) {
           <h1>
             {v.customerName} <span className="muted">· {v.dealId}</span>
           </h1>
+          {view.error ? <p className="muted" role="status">Could not refresh; showing what was last loaded.</p> : null}
           <p className="summary-line">
             <StageBadge stage={v.stage} />
             {v.packet ? (

@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import { api, ok } from '../api/client';
 import { ErrorNote, formatTime, Loading, StageBadge } from '../components/common';
@@ -7,7 +7,14 @@ const kindLabel = { review_item: 'Review item', question: 'Question', signoff: '
 
 /** Everything waiting for me across handoffs, most overdue first (the API's order), escalations marked. */
 export function InboxPage() {
-  const inbox = useQuery({ queryKey: ['inbox'], queryFn: async () => ok(await api.GET('/inbox', { params: { query: { limit: '200' } } })) });
+  // Paged by the API's cursor, most overdue first: the newest items come with "Show more", never dropped.
+  const pages = useInfiniteQuery({
+    queryKey: ['inbox'],
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam }) => ok(await api.GET('/inbox', { params: { query: { limit: '200', ...(pageParam ? { cursor: pageParam } : {}) } } })),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const inbox = { ...pages, data: pages.data && { ...pages.data.pages[0], items: pages.data.pages.flatMap((p) => p.items) } };
   return (
     <>
       <h1>Inbox</h1>
@@ -47,7 +54,11 @@ export function InboxPage() {
               </tbody>
             </table>
           )}
-          {inbox.data.truncated ? <p className="muted">More items follow; the oldest 200 are shown.</p> : null}
+          {pages.hasNextPage ? (
+            <button type="button" onClick={() => void pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>
+              {pages.isFetchingNextPage ? 'Loading…' : `Show more (${inbox.data.items.length} of ${inbox.data.counts.total} shown)`}
+            </button>
+          ) : null}
         </>
       ) : null}
     </>
