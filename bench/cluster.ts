@@ -66,7 +66,11 @@ export async function benchCluster({ quick }: { quick: boolean }): Promise<Bench
     let next = 0;
     const errors: string[] = [];
     let retried = 0;
-    /** One call, to the next API instance in turn; a 503 is tried again after its Retry-After (actions carry a requestId). */
+    /**
+     * One call, to the next API instance in turn. A 503 (overloaded: the answer carries Retry-After) is
+     * tried again after that delay, for up to about two minutes, as a patient client would; actions
+     * carry a requestId, so a retry never acts twice. Anything else that is not 2xx is an error.
+     */
     const http = async (method: string, route: string, token: string, body?: unknown): Promise<any> => {
       for (let attempt = 1; ; attempt++) {
         const res = await fetch(`${urls[next++ % urls.length]}${route}`, {
@@ -75,7 +79,7 @@ export async function benchCluster({ quick }: { quick: boolean }): Promise<Bench
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         const text = await res.text();
-        if (res.status === 503 && attempt < 5) {
+        if (res.status === 503 && attempt < 25) {
           retried++;
           await sleep(Math.min(5, Number(res.headers.get('retry-after')) || 1) * 1000);
           continue;
