@@ -2,7 +2,9 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, ok, requestId, type HandoffView } from '../api/client';
 import { hasRole, useSession } from '../session';
+import { asMultipart, uploadForm, type PickedFile, type UploadedFile } from '../api/uploads';
 import { ErrorNote, formatTime } from './common';
+import { FilePicker, UploadedFiles } from './Files';
 
 // Actions in place. Each shows only when the signed-in person may take it, judged from the handoff's
 // read-model view (routeTo, askedOf, owners) and roles; the server still enforces every rule.
@@ -227,16 +229,14 @@ function SignoffForm({ view, role }: { view: HandoffView; role: 'sales' | 'imple
 
 const kinds = ['call_notes', 'email', 'agreement', 'sow', 'proposal', 'crm_note', 'intake_form', 'other'] as const;
 
+/** Pasted text as one document, files as multipart (one document each, kinds given or inferred), or both in one request. */
 function EvidenceForm({ handoffId }: { handoffId: string }) {
   const [kind, setKind] = useState<(typeof kinds)[number]>('call_notes');
   const [title, setTitle] = useState('');
   const [text, setText] = useState('');
+  const [files, setFiles] = useState<PickedFile[]>([]);
+  const [uploaded, setUploaded] = useState<UploadedFile[]>([]);
   const action = useAction(handoffId);
-  const readFile = async (file: File | undefined) => {
-    if (!file) return;
-    setText(await file.text());
-    if (!title) setTitle(file.name);
-  };
   return (
     <form
       className="action"
@@ -244,14 +244,16 @@ function EvidenceForm({ handoffId }: { handoffId: string }) {
       onSubmit={(e) => {
         e.preventDefault();
         const docId = `${kind}-${Date.now().toString(36)}`;
-        action.run(async () =>
-          ok(
-            await api.POST('/handoffs/{id}/evidence', {
-              params: { path: { id: handoffId } },
-              body: { documents: [{ id: docId, kind, title: title || undefined, capturedAt: new Date().toISOString(), text }], requestId: requestId() },
-            }),
-          ),
-        );
+        const pasted = text.trim() ? [{ id: docId, kind, title: title || undefined, capturedAt: new Date().toISOString(), text }] : [];
+        const evidence = { documents: pasted, requestId: requestId() };
+        setUploaded([]);
+        action.run(async () => {
+          const path = { params: { path: { id: handoffId } } };
+          if (!files.length) return ok(await api.POST('/handoffs/{id}/evidence', { ...path, body: evidence }));
+          const answer = ok(await api.POST('/handoffs/{id}/evidence', { ...path, ...asMultipart(uploadForm('evidence', evidence, files)) }));
+          setUploaded(answer.files ?? []);
+          return answer;
+        });
       }}
     >
       <h3>Add evidence</h3>
@@ -263,10 +265,11 @@ function EvidenceForm({ handoffId }: { handoffId: string }) {
         )}
       </Field>
       <Field label="Title">{(id) => <input id={id} value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
-      <Field label="Text (paste it, or read a text file below)">{(id) => <textarea id={id} required value={text} onChange={(e) => setText(e.target.value)} rows={4} />}</Field>
-      <Field label="Text file">{(id) => <input id={id} type="file" accept=".txt,.md,.eml,text/*" onChange={(e) => readFile(e.target.files?.[0])} />}</Field>
+      <Field label="Text (paste it, or attach files below)">{(id) => <textarea id={id} required={!files.length} value={text} onChange={(e) => setText(e.target.value)} rows={4} />}</Field>
+      <FilePicker label="Files" files={files} onChange={setFiles} />
       <button type="submit" disabled={action.pending}>Add evidence</button>
       {action.done ? <p role="status">Evidence added; the gates run again.</p> : null}
+      <UploadedFiles files={uploaded} />
       {action.error}
     </form>
   );

@@ -12,8 +12,9 @@ export function Cites({ sources }: { sources: Citation[] }) {
   return (
     <span className="cites">
       {sources.map((s, i) => (
-        <button key={i} type="button" className="chip" title={`“${s.quote}”`} onClick={() => open(s)} aria-label={`Source: ${s.documentId}, “${s.quote.slice(0, 80)}”`}>
+        <button key={i} type="button" className="chip" title={`“${s.quote}”`} onClick={() => open(s)} aria-label={`Source: ${s.documentId}${s.page ? `, page ${s.page}` : ''}, “${s.quote.slice(0, 80)}”`}>
           {s.documentId}
+          {s.page ? <span className="chip-page"> p. {s.page}</span> : null}
         </button>
       ))}
     </span>
@@ -49,6 +50,7 @@ export function SourcePanel({ handoffId, citation, onClose }: { handoffId: strin
           <p className="muted">
             {doc.data.kind.replace(/_/g, ' ')} · captured {new Date(doc.data.capturedAt).toLocaleDateString()} · id {doc.data.id}
           </p>
+          {citation.page ? <p className="cited-page" data-testid="cited-page">The quote is on page {citation.page} of the file.</p> : null}
           {at < 0 ? <p role="alert">The quote is not in the current text of this document.</p> : null}
           <pre className="doc-text" data-testid="source-text">
             {at < 0 ? (

@@ -1,8 +1,10 @@
 import { useMutation } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import { useLocation } from 'wouter';
+import { Link, useLocation } from 'wouter';
 import { api, ok, type Schemas } from '../api/client';
+import { asMultipart, uploadForm, type PickedFile, type UploadedFile } from '../api/uploads';
 import { ErrorNote } from '../components/common';
+import { FilePicker, UploadedFiles } from '../components/Files';
 
 type Bundle = Schemas['IntakeBundle'];
 
@@ -11,10 +13,18 @@ export function NewHandoffPage() {
   const [, navigate] = useLocation();
   const [parseError, setParseError] = useState<string>();
   const [bundle, setBundle] = useState<{ name: string; body: Bundle }>();
+  const [files, setFiles] = useState<PickedFile[]>([]);
+  const [uploaded, setUploaded] = useState<UploadedFile[]>([]);
   const fileId = useId();
+  // With files attached the bundle goes as the `bundle` field of a multipart start; the kinds the API
+  // answered stay on screen for the uploader to confirm, next to a link to the new handoff.
   const start = useMutation({
-    mutationFn: async (body: Bundle) => ok(await api.POST('/handoffs', { body })),
-    onSuccess: (created) => navigate(`/handoff/${created.handoffId}`),
+    mutationFn: async (body: Bundle) =>
+      ok(files.length ? await api.POST('/handoffs', asMultipart(uploadForm('bundle', body, files))) : await api.POST('/handoffs', { body })),
+    onSuccess: (created) => {
+      if ('files' in created && created.files?.length) setUploaded(created.files);
+      else navigate(`/handoff/${created.handoffId}`);
+    },
   });
   return (
     <>
@@ -52,7 +62,16 @@ export function NewHandoffPage() {
             {bundle.name}: deal <strong>{bundle.body.dealId}</strong>, {bundle.body.customer?.name}, {bundle.body.documents?.length ?? 0} documents.
           </p>
         ) : null}
-        <button type="submit" disabled={!bundle || start.isPending}>Start the handoff</button>
+        <FilePicker label="Evidence files (optional, one document each)" files={files} onChange={setFiles} />
+        <button type="submit" disabled={!bundle || start.isPending || !!start.data}>Start the handoff</button>
+        {start.data && uploaded.length ? (
+          <div role="status" className="started">
+            <p>
+              Started <Link href={`/handoff/${start.data.handoffId}`}>{start.data.handoffId}</Link>. Check the kinds of the files:
+            </p>
+            <UploadedFiles files={uploaded} />
+          </div>
+        ) : null}
         <ErrorNote error={start.error}>
           {start.error && 'problem' in start.error && (start.error as { problem?: { errors?: Array<{ path: string; message: string }> } }).problem?.errors ? (
             <ul>
