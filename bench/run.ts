@@ -3,6 +3,7 @@ import { benchCluster } from './cluster';
 import { benchDrafter } from './drafter';
 import { benchExtract } from './extract';
 import { benchReadModel } from './read-model';
+import { benchWeb } from './web';
 import { cleanups, killChildren } from './processes';
 
 // `npm run bench` (`-- --quick` for a smoke check: fewer rounds and handoffs): runs each benchmark
@@ -26,6 +27,8 @@ const benches: Array<(options: BenchOptions) => Promise<BenchResult | BaselineRe
   (opts) => benchReadModel(opts),
   // Small: 100-page PDFs through the upload's extraction path (a few seconds).
   (opts) => benchExtract(opts),
+  // The web app in headless Chromium: first-load JS and the inbox and board over 1,000 handoffs (under a minute).
+  (opts) => benchWeb(opts),
 ];
 
 // `-- --cluster`: only the load on the cluster topology (bench/cluster.ts), which starts its own services.
