@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildWebIfStale } from '../../src/dev/web-build';
@@ -16,6 +17,7 @@ import { waitForStage, type Harness } from '../support/harness';
 
 const root = path.resolve(__dirname, '..', '..');
 const MAX_BYTES = 256 * 1024;
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 let h: Harness;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -45,6 +47,18 @@ const orderForm = [
     'Support: standard support, business hours, 9am-5pm ET, response within one business day.',
   ],
 ];
+
+/** axe-core's serious and critical violations on the page as it is now (as test/web/app.test.ts runs it). */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  type AxeResult = { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> };
+  const violations = await page.evaluate(async () => {
+    const page = globalThis as unknown as { axe: { run: (ctx: unknown, opts: object) => Promise<AxeResult> }; document: unknown };
+    const result = await page.axe.run(page.document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
+}
 
 beforeAll(async () => {
   buildWebIfStale(root, () => undefined);
@@ -76,6 +90,7 @@ test('sales starts a handoff from the bundle and a PDF on the new-handoff page, 
   expect(line).toContain('agreement');
   expect(line).toContain('inferred — confirm');
   expect(line).toContain('2 pages');
+  expect(await axeViolations(page)).toEqual([]);
   await page.getByRole('link', { name: /^handoff-D-1042-webfile-/ }).click();
   handoffId = decodeURIComponent(page.url().split('/handoff/')[1]);
   expect(handoffId).toMatch(/^handoff-D-1042-webfile-/);
@@ -97,7 +112,7 @@ test('the owner sees a citation into the PDF with its page, and the source panel
   expect(fees?.page).toBe(2);
   const page = await pageOf('u-ana');
   await page.goto(`${h.api.url}/handoff/${handoffId}`);
-  const chip = page.getByRole('button', { name: `Source: order-form.pdf, page 2, “${fees!.quote.slice(0, 80)}”` }).first();
+  const chip = page.getByRole('button', { name: `Source: order-form.pdf p. 2, “${fees!.quote.slice(0, 80)}”` }).first();
   expect((await chip.textContent())?.replace(/\s+/g, ' ')).toBe('order-form.pdf p. 2');
   await chip.click();
   expect(await page.getByTestId('cited-page').textContent()).toBe('The quote is on page 2 of the file.');
@@ -125,6 +140,9 @@ test('the owner adds a 2-page PDF through "Add evidence" and sees the kind the A
   expect(text).toContain('sow');
   expect(text).toContain('inferred — confirm');
   expect(text).toContain('2 pages');
+  // Stored files leave the input, so a second click cannot send them again.
+  expect(await form.getByLabel('Files', { exact: true }).evaluate((input) => (input as unknown as { files: { length: number } }).files.length)).toBe(0);
+  expect(await axeViolations(page)).toEqual([]);
   const stored = await h.pool.query(
     `SELECT l.kind, l.kind_inferred, f.page_offsets FROM handoff_document_files l JOIN evidence_files f ON f.sha256 = l.file_sha256
       WHERE l.handoff_id = $1 AND l.file_sha256 = $2`,

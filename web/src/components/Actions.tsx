@@ -236,6 +236,8 @@ function EvidenceForm({ handoffId }: { handoffId: string }) {
   const [text, setText] = useState('');
   const [files, setFiles] = useState<PickedFile[]>([]);
   const [uploaded, setUploaded] = useState<UploadedFile[]>([]);
+  // A new key empties the file input once its files are stored, so a second click cannot resend them (409).
+  const [pickerKey, setPickerKey] = useState(0);
   const action = useAction(handoffId);
   return (
     <form
@@ -252,6 +254,8 @@ function EvidenceForm({ handoffId }: { handoffId: string }) {
           if (!files.length) return ok(await api.POST('/handoffs/{id}/evidence', { ...path, body: evidence }));
           const answer = ok(await api.POST('/handoffs/{id}/evidence', { ...path, ...asMultipart(uploadForm('evidence', evidence, files)) }));
           setUploaded(answer.files ?? []);
+          setFiles([]);
+          setPickerKey((k) => k + 1);
           return answer;
         });
       }}
@@ -266,7 +270,7 @@ function EvidenceForm({ handoffId }: { handoffId: string }) {
       </Field>
       <Field label="Title">{(id) => <input id={id} value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
       <Field label="Text (paste it, or attach files below)">{(id) => <textarea id={id} required={!files.length} value={text} onChange={(e) => setText(e.target.value)} rows={4} />}</Field>
-      <FilePicker label="Files" files={files} onChange={setFiles} />
+      <FilePicker key={pickerKey} label="Files" files={files} onChange={setFiles} />
       <button type="submit" disabled={action.pending}>Add evidence</button>
       {action.done ? <p role="status">Evidence added; the gates run again.</p> : null}
       <UploadedFiles files={uploaded} />

@@ -6,13 +6,14 @@ import { ErrorNote, Loading } from './common';
 /** Opens a citation in the source panel of the handoff page. */
 export const CitationOpener = createContext<(citation: Citation) => void>(() => undefined);
 
+/** One chip per source; a citation into a PDF shows its page, and the chip's name holds its visible text (axe: label-content-name-mismatch). */
 export function Cites({ sources }: { sources: Citation[] }) {
   const open = useContext(CitationOpener);
   if (!sources.length) return null;
   return (
     <span className="cites">
       {sources.map((s, i) => (
-        <button key={i} type="button" className="chip" title={`“${s.quote}”`} onClick={() => open(s)} aria-label={`Source: ${s.documentId}${s.page ? `, page ${s.page}` : ''}, “${s.quote.slice(0, 80)}”`}>
+        <button key={i} type="button" className="chip" title={`“${s.quote}”`} onClick={() => open(s)} aria-label={`Source: ${s.documentId}${s.page ? ` p. ${s.page}` : ''}, “${s.quote.slice(0, 80)}”`}>
           {s.documentId}
           {s.page ? <span className="chip-page"> p. {s.page}</span> : null}
         </button>
