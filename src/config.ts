@@ -85,20 +85,6 @@ const Env = z.object({
   DOCX_MAX_DECOMPRESSED_BYTES: z.coerce.number().int().positive().default(50 * 1024 * 1024),
   /** Text extraction of one file runs in a worker thread and is stopped after this long. */
   EXTRACT_TIMEOUT_MS: duration.default(30_000),
-  /** Browser sessions end after this long unused (sliding) and in any case this long after sign-in. */
-  SESSION_IDLE_TIMEOUT_S: duration.default(8 * 3600),
-  SESSION_ABSOLUTE_TIMEOUT_S: duration.default(7 * 24 * 3600),
-  /** How long a sign-in link from `handoff login-link` (or `npm start`) stays usable, unless --ttl says. */
-  LOGIN_LINK_TTL_S: duration.default(15 * 60),
-  /** Mark the session cookie Secure always (it is anyway whenever the request came over HTTPS). */
-  SESSION_COOKIE_SECURE: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
-  /** Where the built web app is (default web/dist of the repository). */
-  WEB_DIST_DIR: z.string().optional(),
-  /** express "trust proxy" (true, a hop count, or addresses/subnets): behind a TLS proxy, X-Forwarded-Proto then says HTTPS. */
-  TRUST_PROXY: z
-    .string()
-    .default('false')
-    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   /** Signed intake webhook (POST /webhooks/intake): `source=secret,…` or JSON {source: secret}; unset refuses every call. */
   INTAKE_WEBHOOK_SECRETS: z.string().optional().transform((text, ctx) => parseSecrets(text, ctx)),
   /** HubSpot: API base URL (tests point it at a local fake), private app token, app client secret (webhook signatures). */
@@ -118,6 +104,20 @@ const Env = z.object({
   /** Retry of HubSpot intake activities (seconds): first interval and ceiling; tests shorten them. */
   HUBSPOT_RETRY_INITIAL_S: z.coerce.number().positive().default(2),
   HUBSPOT_RETRY_MAX_S: z.coerce.number().positive().default(300),
+  /** Browser sessions end after this long unused (sliding) and in any case this long after sign-in. */
+  SESSION_IDLE_TIMEOUT_S: duration.default(8 * 3600),
+  SESSION_ABSOLUTE_TIMEOUT_S: duration.default(7 * 24 * 3600),
+  /** How long a sign-in link from `handoff login-link` (or `npm start`) stays usable, unless --ttl says. */
+  LOGIN_LINK_TTL_S: duration.default(15 * 60),
+  /** Mark the session cookie Secure always (it is anyway whenever the request came over HTTPS). */
+  SESSION_COOKIE_SECURE: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  /** Where the built web app is (default web/dist of the repository). */
+  WEB_DIST_DIR: z.string().optional(),
+  /** express "trust proxy" (true, a hop count, or addresses/subnets): behind a TLS proxy, X-Forwarded-Proto then says HTTPS. */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
 }).superRefine(checkTemporalSecurity);
 export type Config = z.infer<typeof Env>;
 /** Every variable the configuration reads (docker-compose.yml sets only these: test/deploy/compose.test.ts). */

@@ -71,12 +71,6 @@ export function buildOpenApiDocument(routes: ApiRoute[]) {
     scheme: 'bearer',
     description: 'A token from `handoff tokens create`; it names a principal with roles (ops, sales, implementation, reviewer, admin)',
   });
-  registry.registerComponent('securitySchemes', 'session', {
-    type: 'apiKey',
-    in: 'cookie',
-    name: 'handoff_session',
-    description: 'The browser session of a sign-in link (GET /auth/login); every write with it also needs the x-csrf-token header of GET /auth/session',
-  });
   // Webhooks carry no token: the sender signs the raw body (HMAC-SHA256), see README "Any CRM: signed webhook".
   registry.registerComponent('securitySchemes', 'intakeSignature', {
     type: 'apiKey',

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../db/pool';
 
 // RFC 9457 problem details: every error a client sees has this shape.
 
@@ -70,6 +71,11 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     if (status >= 400 && status < 500) {
       const detail = err?.expose ? String(err.message) : undefined;
       return sendProblem(res, status, titles[status] ?? 'Bad Request', detail, status === 400 ? { errors: [{ path: '', message: detail ?? 'the request could not be read' }] } : {});
+    }
+    if (isDatabaseUnavailable(err)) {
+      logger.warn({ err, reqId: req.id }, 'database unavailable');
+      res.set('retry-after', '1');
+      return sendProblem(res, 503, 'Service Unavailable', 'the database is busy or restarting; try again shortly');
     }
     logger.error({ err, reqId: req.id }, 'unhandled error');
     return sendProblem(res, 500, 'Internal Server Error');

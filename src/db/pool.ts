@@ -20,3 +20,15 @@ export function createPool(databaseUrl: string): Pool {
 export async function ping(pool: Pool): Promise<void> {
   await pool.query('SELECT 1');
 }
+
+/**
+ * Postgres is out of reach for now (no pooled connection in time, the server refusing or restarting,
+ * too many connections): the caller should try again shortly, not be told it did something wrong.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { message?: unknown; code?: unknown } | undefined;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  if (/timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/i.test(message)) return true;
+  // SQLSTATE classes 08 (connection exception) and 57P (operator intervention), and 53300 (too many connections).
+  return typeof e?.code === 'string' && (/^08|^57P/.test(e.code) || e.code === '53300' || e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET');
+}
