@@ -23,7 +23,7 @@ test('an exhausted connection pool answers 503 with Retry-After, and the API rec
     expect(busy.status).toBe(503);
     expect(busy.headers.get('retry-after')).toBe('1');
     expect(busy.headers.get('content-type')).toMatch(/problem\+json/);
-    expect((await busy.json()).detail).toMatch(/database/);
+    expect(((await busy.json()) as { detail?: string }).detail).toMatch(/database/);
   } finally {
     held.release();
   }
