@@ -73,7 +73,8 @@ export type CompactMeasurement = Omit<MeasurementEvent, 'handoffId' | 'dealId' |
 
 const fullDecisions = (handoffId: string, rows: CompactDecision[]): DecisionRecord[] => rows.map((row) => ({ ...row, handoffId }));
 const fullMeasurements = (handoffId: string, dealId: string, rows: CompactMeasurement[]): MeasurementEvent[] =>
-  rows.map(({ discriminator, ...event }) => ({ ...event, handoffId, dealId, detail: event.detail ?? {}, key: `${handoffId}:${event.kind}:${discriminator}` }));
+  // A whole event (with its key) is taken as it is: a writer must never invent a second key for one event.
+  rows.map(({ discriminator, ...event }) => ({ ...event, handoffId, dealId, detail: event.detail ?? {}, key: (event as { key?: string }).key ?? `${handoffId}:${event.kind}:${discriminator}` }));
 
 /** A write could not be applied yet: an earlier one it builds on has not landed. */
 export class ReadModelGap extends Error {}
