@@ -115,7 +115,13 @@ test(`${HANDOFFS} handoffs through two API instances survive ${WORKER_KILLS} wor
     expect({ status: res.status < 300, created: res.body?.created }).toEqual({ status: true, created: true });
     ids.push(res.body.handoffId);
   }
-  const driving = Promise.allSettled(ids.map((id, i) => driveViaApi(h, api, id, i, 300_000, i % 2 === 0 ? () => untilReminded(id) : undefined)));
+  // A few reviewers wait until every kill is done (their reminders keep firing meanwhile), so there is
+  // always work for a restarted worker to take: the next kill then finds it doing that work.
+  let killsDone: () => void = () => undefined;
+  const afterKills = new Promise<void>((resolve) => (killsDone = resolve));
+  const slowReviewer = (id: string, i: number) =>
+    i % 10 === 0 ? () => Promise.all([untilReminded(id), afterKills]) : i % 2 === 0 ? () => untilReminded(id) : undefined;
+  const driving = Promise.allSettled(ids.map((id, i) => driveViaApi(h, api, id, i, 300_000, slowReviewer(id, i))));
 
   const killWorker = async () => {
     const pid = victim.pid;
@@ -129,20 +135,24 @@ test(`${HANDOFFS} handoffs through two API instances survive ${WORKER_KILLS} wor
     moments.push(`worker ${pid}`);
     await victim.restart();
   };
-  for (let kill = 1; kill <= WORKER_KILLS; kill++) {
-    await pause(1000 + Math.floor(Math.random() * 2500));
-    await killWorker();
-    if (kill === 2) {
-      // The Temporal server, mid-run: SIGKILL, then a new process on the same database and ports.
-      await pause(500 + Math.floor(Math.random() * 1500));
-      const pid = c.temporal.pid;
-      expect(fs.realpathSync(`/proc/${pid}/exe`)).toMatch(/temporal-server$/);
-      await c.temporal.kill();
-      expect(alive(pid)).toBe(false);
-      moments.push(`temporal-server ${pid}`);
-      await c.temporal.restart();
-      expect(c.temporal.pid).not.toBe(pid);
+  try {
+    for (let kill = 1; kill <= WORKER_KILLS; kill++) {
+      await pause(1000 + Math.floor(Math.random() * 2500));
+      await killWorker();
+      if (kill === 2) {
+        // The Temporal server, mid-run: SIGKILL, then a new process on the same database and ports.
+        await pause(500 + Math.floor(Math.random() * 1500));
+        const pid = c.temporal.pid;
+        expect(fs.realpathSync(`/proc/${pid}/exe`)).toMatch(/temporal-server$/);
+        await c.temporal.kill();
+        expect(alive(pid)).toBe(false);
+        moments.push(`temporal-server ${pid}`);
+        await c.temporal.restart();
+        expect(c.temporal.pid).not.toBe(pid);
+      }
     }
+  } finally {
+    killsDone();
   }
   const outcomes = await driving;
 
