@@ -21,6 +21,7 @@ import { startLocalServices } from '../src/dev/local-services';
 import { decideReviewItemUpdate, milestoneStatusUpdate, searchAttributes, signoffUpdate } from '../src/workflows/definitions';
 import { loadSharedFixture, withDealId } from '../test/support/fixtures';
 import { bareScriptOf, eventTypeCounts, type BareOp } from './bare/shape';
+import { completeWorkedExample } from './worked-example';
 import { cleanups, cpuBetween, descendantsCpuMs, startChild, type Child } from './processes';
 
 // Handoff against the bare-Temporal limit on this machine. The baseline is a no-op workflow that
@@ -151,26 +152,8 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
     /** One worked example through the API, start to completed milestone. */
     const driveHandoff = async (decisionMs: number[]): Promise<string> => {
       const id = await startViaApi();
-      const review = await until(id, ['in_review']);
-      exampleItems ??= review.reviewItems.map((item: { id: string; routeTo: string }) => ({ id: item.id, routeTo: item.routeTo }));
-      let last: any;
-      for (const item of review.reviewItems) {
-        const t = performance.now();
-        last = await http('POST', `/handoffs/${id}/review-items/${item.id}/decision`, await tokenFor(item.routeTo), {
-          decision: 'rejected',
-          comment: 'not in the contract; reset at kickoff',
-          packetVersion: review.packet.version,
-          requestId: `${id}-${item.id}`,
-        });
-        decisionMs.push(performance.now() - t);
-      }
-      const awaiting = last?.stage === 'awaiting_signoff' && last.packet?.hash ? last : await until(id, ['awaiting_signoff']);
-      for (const [who, role] of [['u-ben', 'sales'], ['u-chen', 'implementation']] as const) {
-        last = await http('POST', `/handoffs/${id}/signoff`, tokens[who], { role, packetVersion: awaiting.packet.version, packetHash: awaiting.packet.hash, requestId: `${id}-${role}` });
-      }
-      if (last.stage !== 'first_milestone') await until(id, ['first_milestone']);
-      last = await http('POST', `/handoffs/${id}/milestone`, tokens['u-chen'], { status: 'met', requestId: `${id}-milestone` });
-      if (last.stage !== 'completed') await until(id, ['completed']);
+      const decided = await completeWorkedExample({ http, until, tokenFor }, id, decisionMs);
+      exampleItems ??= decided;
       return id;
     };
 

@@ -11,6 +11,7 @@ import { demoPrincipals } from '../src/dev/demo-principals';
 import { decideReviewItemUpdate, searchAttributes } from '../src/workflows/definitions';
 import { loadSharedFixture, withDealId } from '../test/support/fixtures';
 import { bareScriptOf, type BareOp } from './bare/shape';
+import { completeWorkedExample } from './worked-example';
 import { cleanups, startChild, type Child } from './processes';
 import type { BenchResult } from './run';
 
@@ -101,25 +102,7 @@ export async function benchCluster({ quick }: { quick: boolean }): Promise<Bench
     /** One worked example through the APIs, start to completed milestone. */
     const driveHandoff = async (decisionMs: number[]): Promise<string> => {
       const { handoffId: id } = await http('POST', '/handoffs', tokens['u-ana'], withDealId(loadSharedFixture('worked-example'), `c${++serial}`));
-      const review = await until(id, ['in_review']);
-      let last: any;
-      for (const item of review.reviewItems) {
-        const t = performance.now();
-        last = await http('POST', `/handoffs/${id}/review-items/${item.id}/decision`, await tokenFor(item.routeTo), {
-          decision: 'rejected',
-          comment: 'not in the contract; reset at kickoff',
-          packetVersion: review.packet.version,
-          requestId: `${id}-${item.id}`,
-        });
-        decisionMs.push(performance.now() - t);
-      }
-      const awaiting = last?.stage === 'awaiting_signoff' && last.packet?.hash ? last : await until(id, ['awaiting_signoff']);
-      for (const [who, role] of [['u-ben', 'sales'], ['u-chen', 'implementation']] as const) {
-        last = await http('POST', `/handoffs/${id}/signoff`, tokens[who], { role, packetVersion: awaiting.packet.version, packetHash: awaiting.packet.hash, requestId: `${id}-${role}` });
-      }
-      if (last.stage !== 'first_milestone') await until(id, ['first_milestone']);
-      last = await http('POST', `/handoffs/${id}/milestone`, tokens['u-chen'], { status: 'met', requestId: `${id}-milestone` });
-      if (last.stage !== 'completed') await until(id, ['completed']);
+      await completeWorkedExample({ http, until, tokenFor }, id, decisionMs);
       return id;
     };
 
