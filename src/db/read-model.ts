@@ -91,7 +91,7 @@ export async function writeProgress(pool: Pool, progress: ProgressRecord): Promi
     await insertDecisions(db, progress.decisions);
     await insertMeasurements(db, progress.measurements);
     const doc: ReadModelDoc = { state: progress.state, owners: progress.owners, kickoffTarget: progress.kickoffTarget };
-    const taken = await storeRow(db, progress.handoffId, doc, progress.revision);
+    const taken = await storeRow(db, progress.handoffId, doc, progress.revision, progress.pending);
     if (taken) await replacePending(db, progress.handoffId, progress.pending);
     return taken;
   });
@@ -174,10 +174,9 @@ async function applyAndStore(db: Pool | PoolClient, handoffId: string, doc: Read
   const next = applyChanges(doc, changes);
   if (!next?.state) throw new ReadModelGap(`read model of ${handoffId} has no document to apply changes to`);
   next.state.revision = revision;
-  const taken = await storeRow(db, handoffId, next, revision);
-  const o = next.owners ?? {};
-  const asOwner = (id?: string) => (id ? { id } : undefined);
-  if (taken) await replacePending(db, handoffId, pendingItems(next.state, { sales: asOwner(o.sales), implementation: asOwner(o.implementation) }));
+  const pending = pendingOf(next);
+  const taken = await storeRow(db, handoffId, next, revision, pending);
+  if (taken) await replacePending(db, handoffId, pending);
   return { taken, doc: next };
 }
 
@@ -220,9 +219,9 @@ async function insertMeasurements(db: Pool | PoolClient, measurements: Measureme
 }
 
 /** The handoff's row at `revision`, taken only over an older one. Answers whether it was taken. */
-async function storeRow(db: Pool | PoolClient, handoffId: string, doc: ReadModelDoc, revision: number): Promise<boolean> {
+async function storeRow(db: Pool | PoolClient, handoffId: string, doc: ReadModelDoc, revision: number, pending: PendingItem[]): Promise<boolean> {
   const { state, owners } = doc;
-  const pending = pendingAssignees(state, owners);
+  const assignees = [...new Set(pending.map((p) => p.assignee))];
   const taken = await db.query(
     `INSERT INTO handoffs (handoff_id, deal_id, customer_name, stage, bundle_hash, packet_version, handoff_owner, sales_owner,
                            implementation_owner, escalation_owner, kickoff_target, assignees, owners, state, revision)
@@ -239,15 +238,17 @@ async function storeRow(db: Pool | PoolClient, handoffId: string, doc: ReadModel
     [
       handoffId, state.dealId, state.customerName, state.stage, state.bundleHash, state.packet?.version ?? null,
       owners.handoffOwner ?? null, owners.sales ?? null, owners.implementation ?? null, owners.escalation ?? null,
-      storableDate(doc.kickoffTarget) ?? null, pending, JSON.stringify(owners), JSON.stringify(state), revision,
+      storableDate(doc.kickoffTarget) ?? null, assignees, JSON.stringify(owners), JSON.stringify(state), revision,
     ],
   );
   return taken.rowCount === 1;
 }
 
-function pendingAssignees(state: HandoffState, owners: ReadModelOwners): string[] {
+/** What waits for whom in this document (the owners it holds are ids). */
+function pendingOf(doc: ReadModelDoc): PendingItem[] {
   const asOwner = (id?: string) => (id ? { id } : undefined);
-  return [...new Set(pendingItems(state, { sales: asOwner(owners.sales), implementation: asOwner(owners.implementation) }).map((p) => p.assignee))];
+  const owners = doc.owners ?? {};
+  return pendingItems(doc.state, { sales: asOwner(owners.sales), implementation: asOwner(owners.implementation) });
 }
 
 async function replacePending(db: Pool | PoolClient, handoffId: string, pending: PendingItem[]): Promise<void> {
