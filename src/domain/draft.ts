@@ -11,7 +11,7 @@ import type { OpenQuestion, PacketContent } from './packet';
 import { checkedPromises } from './promises';
 import { contractEstimate } from './feasibility';
 import { extractDates } from './facts';
-import { SYSTEM_NAME } from './facts';
+import { systemsIn, unownedDependencyQuestion } from './owner-questions';
 import { openQuestionsForGateFailures } from './questions';
 import { redactBundle } from './redact';
 import { reviewItemsFor, type ReviewRouting } from './review-routing';
@@ -43,7 +43,7 @@ export function draftPacket(bundle: IntakeBundle, options: DraftOptions = {}): P
   const dependencies = dependenciesOf(dependencyMentions(docs, redacted));
   const unowned = dependencies.filter((d) => d.owner === 'unassigned');
   // Each finding once: a sentence that is already an implied promise or an unowned dependency is not
-  // repeated as an ambiguity (its review item holds it).
+  // repeated as an ambiguity (its review item or question holds it).
   const reported = new Set([...impliedPromises, ...unowned].flatMap((f) => f.sources.map((c) => c.quote)));
   const ambiguities = vagueClauses(docs).filter((a) => !a.sources.some((c) => reported.has(c.quote)));
   const soldScope = mergeScopeItems(soldScopeClauses(docs));
@@ -62,12 +62,14 @@ export function draftPacket(bundle: IntakeBundle, options: DraftOptions = {}): P
     firstMilestonePlan: firstMilestonePlan({ bundle: redacted, now, firstDeliverable: soldScope[0]?.item, inputsOwner: dataDependency?.owner, estimate }),
   };
 
-  const reviewItems = reviewItemsFor(impliedPromises, unowned, redacted, options.routing).map((item) => {
-    const late = infeasible.find((i) => i.promise.statement === impliedPromises[Number(item.id.slice(1)) - 1]?.statement && item.category !== 'dependency_owner');
+  const reviewItems = reviewItemsFor(impliedPromises, redacted, options.routing).map((item, n) => {
+    const late = infeasible.find((i) => i.promise.statement === impliedPromises[n].statement);
     return late
       ? { ...item, summary: `Cannot be met by the contract's own estimate ("${late.estimate.text}" from the ${late.kickoff} kickoff: ${late.earliest} at the earliest), promised by ${late.promisedBy}: ${late.promise.statement}` }
       : item;
   });
+  // Who owns an unowned dependency is the handoff owner's to settle before review ends.
+  const ownerQuestions = unowned.map((d, i) => unownedDependencyQuestion(d, `q${i + 1}`, redacted));
 
   return {
     dealId: redacted.dealId,
@@ -75,10 +77,10 @@ export function draftPacket(bundle: IntakeBundle, options: DraftOptions = {}): P
     ...sections,
     ambiguities: [...ambiguities, ...unowned.map(unownedAmbiguity)],
     impliedPromises,
-    risks: risksOf({ failures: gates.failures, promises: impliedPromises, infeasible, dependencies, urgency: buyerGoal?.urgency ?? 'low', reviewItems }),
+    risks: risksOf({ failures: gates.failures, promises: impliedPromises, infeasible, dependencies, urgency: buyerGoal?.urgency ?? 'low', reviewItems, questions: ownerQuestions }),
     openQuestions: [
       ...openQuestionsForGateFailures(gates.failures),
-      ...unowned.map((d, i) => dependencyQuestion(d, i, redacted)),
+      ...ownerQuestions,
       ...ambiguities.map((a, i) => ambiguityQuestion(a, unowned.length + i, redacted, docs)),
     ],
     reviewItems,
@@ -100,24 +102,8 @@ const unownedAmbiguity = (d: DependencyDraft): AmbiguityDraft => ({
 });
 
 // Open questions name what is open (the date, system, amount or person) and where it comes from.
-// Gate failures block and go to the handoff owner; the rest go to sales, who heard what was said.
-// An unowned dependency is already a blocking review item (dependency_owner); its question says who
-// has to be decided between.
-function dependencyQuestion(d: DependencyDraft, i: number, bundle: IntakeBundle): OpenQuestion {
-  const systems = systemsIn(d.sources.map((s) => s.quote).join(' '), bundle);
-  const contact = bundle.stakeholders.find((s) => s.side === 'buyer' && /technical|it|data|engineer/i.test(`${s.role} ${s.title ?? ''}`));
-  const what = /^Getting the customer data/.test(d.dependency)
-    ? `getting the data out of ${systems.length ? systems.join(' and ') : 'the customer systems'}`
-    : /^Access/.test(d.dependency) ? `access to ${systems.length ? systems.join(' and ') : 'the customer systems'}` : `"${d.dependency}"`;
-  const quotes = d.sources.slice(0, 3).map((s) => `"${s.quote}" (${s.documentId})`).join('; ');
-  return {
-    id: `q${i + 1}`,
-    question: `Who owns ${what}: ${bundle.customer.name}${contact ? ` (${contact.name})` : ''} or the implementation team? The evidence leaves it open: ${quotes}.`,
-    askOf: 'sales',
-    blocking: false,
-  };
-}
-
+// Gate failures and unowned dependencies block and go to the handoff owner (./owner-questions); the rest
+// go to sales, who heard what was said.
 function ambiguityQuestion(a: AmbiguityDraft, i: number, bundle: IntakeBundle, docs: AnalyzedDocument[]): OpenQuestion {
   const source = a.sources[0];
   const sentence = docs.find((d) => d.doc.id === source.documentId)?.sentences.find((s) => s.text === source.quote);
@@ -140,24 +126,3 @@ function ambiguityQuestion(a: AmbiguityDraft, i: number, bundle: IntakeBundle, d
     blocking: false,
   };
 }
-
-const SYSTEM_WORD = new RegExp(`\\b${SYSTEM_NAME}`, 'g');
-
-/** Named systems in a quote: capitalised words that are not people, the customer, or a sentence start. */
-function systemsIn(text: string, bundle: IntakeBundle): string[] {
-  const skip = new Set([
-    ...bundle.stakeholders.flatMap((s) => s.name.split(/\s+/)),
-    ...Object.values(bundle.owners).flatMap((p) => (p ? p.name.split(/\s+/) : [])),
-    ...bundle.customer.name.split(/\s+/),
-  ].map((w) => w.toLowerCase()));
-  const found: string[] = [];
-  for (const m of text.matchAll(SYSTEM_WORD)) {
-    const word = m[0].replace(/[.,;:]+$/, '');
-    const start = m.index === 0 || /[.:;!?]\s*$/.test(text.slice(0, m.index));
-    if (start || word.length < 3 || skip.has(word.toLowerCase()) || COMMON_CAPS.has(word) || found.includes(word)) continue;
-    found.push(word);
-  }
-  return found;
-}
-
-const COMMON_CAPS = new Set(['The', 'We', 'Our', 'Your', 'They', 'Just', 'Looking', 'Thanks', 'Customer', 'Ben', 'Please', 'If', 'And', 'But', 'Email', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']);

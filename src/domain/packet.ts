@@ -18,6 +18,8 @@ export const Urgency = z.enum(['high', 'medium', 'low']);
 export const promiseCategories = ['scope_promise', 'timeline_commitment', 'support_expectation', 'feasibility'] as const;
 export const PromiseCategory = z.enum(promiseCategories);
 export type PromiseCategory = z.infer<typeof PromiseCategory>;
+// dependency_owner stays for routing tables and packets drafted before an unowned dependency became a
+// blocking question to the handoff owner; the drafters no longer make items of it.
 export const reviewCategories = [...promiseCategories, 'customer_facing_promise', 'dependency_owner'] as const;
 export const ReviewCategory = z.enum(reviewCategories);
 export type ReviewCategory = z.infer<typeof ReviewCategory>;

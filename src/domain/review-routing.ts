@@ -1,8 +1,11 @@
 import type { IntakeBundle } from './intake';
-import type { Citation, ImpliedPromise, ReviewCategory, ReviewItem } from './packet';
+import type { ImpliedPromise, ReviewCategory, ReviewItem } from './packet';
 
-// Every implied promise and every unowned dependency goes to a named reviewer. The routing table is
-// configuration; by default the implementation owner reviews everything, then the handoff owner.
+// Every implied promise goes to a named reviewer. The routing table is configuration; by default
+// the implementation owner reviews everything, then the handoff owner. An unowned dependency is not
+// a review item: it is a blocking question to the handoff owner (./owner-questions), since
+// approving or rejecting cannot say who owns it. Packets drafted before still carry dependency_owner
+// items, which the workflow handles like any other item.
 
 export type ReviewRouting = (category: ReviewCategory) => string | undefined;
 
@@ -11,35 +14,16 @@ export function defaultReviewer(bundle: IntakeBundle): string {
   return implementation?.id ?? handoffOwner?.id ?? sales?.id ?? 'unassigned';
 }
 
-export interface UnownedDependency {
-  dependency: string;
-  sources: Citation[];
-}
-
-export function reviewItemsFor(
-  promises: ImpliedPromise[],
-  unowned: UnownedDependency[],
-  bundle: IntakeBundle,
-  routing?: ReviewRouting,
-): ReviewItem[] {
+export function reviewItemsFor(promises: ImpliedPromise[], bundle: IntakeBundle, routing?: ReviewRouting): ReviewItem[] {
   const routeTo = (category: ReviewCategory): string => routing?.(category) || defaultReviewer(bundle);
-  const items: Array<Omit<ReviewItem, 'id'>> = [
-    ...promises.map((p) => ({
-      category: p.category,
-      summary: `${reasonLabel[p.reason]}: ${p.statement}`,
-      routeTo: routeTo(p.category),
-      blocking: true,
-      sources: p.sources,
-    })),
-    ...unowned.map((d) => ({
-      category: 'dependency_owner' as const,
-      summary: `Nobody is assigned: ${d.dependency}. Decide who owns it.`,
-      routeTo: routeTo('dependency_owner'),
-      blocking: true,
-      sources: d.sources,
-    })),
-  ];
-  return items.map((item, i) => ({ id: `r${i + 1}`, ...item }));
+  return promises.map((p, i) => ({
+    id: `r${i + 1}`,
+    category: p.category,
+    summary: `${reasonLabel[p.reason]}: ${p.statement}`,
+    routeTo: routeTo(p.category),
+    blocking: true,
+    sources: p.sources,
+  }));
 }
 
 const reasonLabel: Record<ImpliedPromise['reason'], string> = {

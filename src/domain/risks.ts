@@ -22,9 +22,11 @@ export interface RiskInputs {
   urgency: Urgency;
   /** The review item of each promise / unowned dependency, by the finding's first quote. */
   reviewItems: ReviewItem[];
+  /** The blocking question of each unowned dependency, in the same order as the unowned dependencies. */
+  questions?: Array<{ id: string }>;
 }
 
-export function risksOf({ failures, promises, infeasible, dependencies, urgency, reviewItems }: RiskInputs): RiskDraft[] {
+export function risksOf({ failures, promises, infeasible, dependencies, urgency, reviewItems, questions = [] }: RiskInputs): RiskDraft[] {
   const risks: RiskDraft[] = [];
   const itemOf = (sources: Citation[], category?: string): string => {
     const item = reviewItems.find((i) => (!category || i.category === category) && i.sources[0]?.quote === sources[0]?.quote);
@@ -47,8 +49,9 @@ export function risksOf({ failures, promises, infeasible, dependencies, urgency,
       risks.push({ risk: `A date was committed outside the contract${itemOf(p.sources, p.category)}: ${summarize(p.statement, 120)}`, severity: urgency === 'low' ? 'medium' : 'high', sources: p.sources });
     }
   }
-  for (const d of dependencies) {
-    if (d.owner === 'unassigned') risks.push({ risk: `Work may stall: nobody owns "${summarize(d.dependency, 120)}"${itemOf(d.sources, 'dependency_owner')}.`, severity: 'medium', sources: d.sources });
+  for (const [i, d] of dependencies.filter((d) => d.owner === 'unassigned').entries()) {
+    const held = itemOf(d.sources, 'dependency_owner') || (questions[i] ? ` (question ${questions[i].id})` : '');
+    risks.push({ risk: `Work may stall: nobody owns "${summarize(d.dependency, 120)}"${held}.`, severity: 'medium', sources: d.sources });
   }
   return risks;
 }

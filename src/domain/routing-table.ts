@@ -17,6 +17,7 @@ const ownerRoles = { implementation: 'implementation', sales: 'sales', handoff_o
 export const defaultRoutingTable: RoutingTable = {
   scope_promise: 'implementation',
   feasibility: 'implementation',
+  // Kept for existing tables; new packets ask the handoff owner instead (an open question).
   dependency_owner: 'implementation',
   timeline_commitment: 'implementation',
   support_expectation: 'implementation',

@@ -18,6 +18,7 @@ import {
   type Citation,
   type ReviewItem,
 } from './packet';
+import { unownedDependencyQuestion } from './owner-questions';
 import { reviewItemsFor, type ReviewRouting } from './review-routing';
 
 // The gate between a model's draft and a packet people rely on. The model is a fast reader, not an
@@ -97,7 +98,7 @@ export function verifyPacket(candidate: unknown, bundle: IntakeBundle, rules: Pa
 
   const impliedPromises = unionFindings(ctx, 'impliedPromises', keepCited(ctx, 'impliedPromises', draft.impliedPromises), rules.impliedPromises, (p) => p.statement);
   const dependencies = restoreUnassigned(ctx, keepCited(ctx, 'dependencies', draft.dependencies), rules.dependencies);
-  const openQuestions = mergeQuestions(ctx, draft.openQuestions, rules.openQuestions);
+  const openQuestions = withOwnerQuestions(mergeQuestions(ctx, draft.openQuestions, rules.openQuestions), dependencies.added, bundle);
 
   const content = {
     dealId: rules.dealId,
@@ -115,7 +116,7 @@ export function verifyPacket(candidate: unknown, bundle: IntakeBundle, rules: Pa
     firstThirtyDayCriteria: fillIfEmpty(ctx, 'firstThirtyDayCriteria', keepCited(ctx, 'firstThirtyDayCriteria', draft.firstThirtyDayCriteria), rules.firstThirtyDayCriteria),
     firstMilestonePlan: milestonePlan(ctx, draft.firstMilestonePlan, rules.firstMilestonePlan),
     openQuestions,
-    reviewItems: withNewFindings(rules.reviewItems, impliedPromises.added, dependencies.added, bundle, routeLikeRules(rules, options.routing)),
+    reviewItems: withNewFindings(rules.reviewItems, impliedPromises.added, bundle, routeLikeRules(rules, options.routing)),
     // The model never decides gates: they are a pure function of the bundle, computed by the rules.
     gates: rules.gates,
   };
@@ -322,7 +323,7 @@ type DependencyItem = PacketContent['dependencies'][number];
 
 /**
  * A dependency the rules found no owner for stays unassigned: who provides data or access is
- * settled by a reviewer (a dependency_owner review item), not by a model reading an email.
+ * settled by the handoff owner answering a blocking question, not by a model reading an email.
  */
 function restoreUnassigned(ctx: Context, drafted: DependencyItem[], rules: DependencyItem[]): Union<DependencyItem> {
   const unassigned = rules.filter((d) => d.owner === 'unassigned');
@@ -372,6 +373,12 @@ function mergeQuestions(ctx: Context, drafted: Drafted['openQuestions'], rules: 
   return merged;
 }
 
+/** An unowned dependency only the candidate found is asked about like the rules' own: blocking, of the handoff owner. */
+function withOwnerQuestions(questions: QuestionItem[], unowned: DependencyItem[], bundle: IntakeBundle): QuestionItem[] {
+  const ids = new Set(questions.map((q) => q.id));
+  return [...questions, ...unowned.map((d) => unownedDependencyQuestion(d, freshId('q', ids), bundle))];
+}
+
 function freshId(prefix: string, used: Set<string>): string {
   let n = used.size + 1;
   while (used.has(`${prefix}${n}`)) n += 1;
@@ -419,16 +426,16 @@ function milestonePlan(ctx: Context, drafted: MilestoneItem[], rules: MilestoneI
 }
 
 // ---------------------------------------------------------------------------------------------
-// Review items: the rules' items always, plus one per finding only the candidate made, built and
+// Review items: the rules' items always, plus one per promise only the candidate found, built and
 // routed by the rules drafter's own helper so both paths word and route them alike.
 
 type PromiseItem = PacketContent['impliedPromises'][number];
 
 /** The rules' items, then the rules drafter's own items for the new findings, under fresh ids. */
-function withNewFindings(rules: ReviewItem[], promises: PromiseItem[], unowned: DependencyItem[], bundle: IntakeBundle, routing: ReviewRouting): ReviewItem[] {
+function withNewFindings(rules: ReviewItem[], promises: PromiseItem[], bundle: IntakeBundle, routing: ReviewRouting): ReviewItem[] {
   const items = [...rules];
   const ids = new Set(items.map((r) => r.id));
-  for (const item of reviewItemsFor(promises, unowned, bundle, routing)) {
+  for (const item of reviewItemsFor(promises, bundle, routing)) {
     const view = (r: ReviewItem) => ({ text: r.summary, sources: r.sources });
     if (items.some((r) => r.category === item.category && sameFinding(view(r), view(item)))) continue;
     items.push({ ...item, id: freshId('r', ids) });

@@ -80,7 +80,7 @@ describe('draftPacket on the worked example', () => {
     expect(packet.risks.some((r) => r.severity === 'high' && r.risk.includes('five years'))).toBe(true);
   });
 
-  it('leaves the Epic/Kronos extraction unassigned: an ambiguity, a dependency and a scope promise', () => {
+  it('leaves the Epic/Kronos extraction unassigned: an ambiguity, a dependency, a scope promise and a blocking question', () => {
     const dependency = packet.dependencies.find((d) => d.dependency.includes('customer data'));
     expect(dependency?.owner).toBe('unassigned');
     expect(dependency?.sources.map((s) => s.documentId)).toEqual(expect.arrayContaining(['call-2026-11-14', 'email-2026-11-18']));
@@ -89,7 +89,26 @@ describe('draftPacket on the worked example', () => {
       category: 'scope_promise',
       sources: [expect.objectContaining({ quote: expect.stringContaining('your team will handle getting the data out of Epic and Kronos') })],
     }));
-    expect(packet.reviewItems).toContainEqual(expect.objectContaining({ category: 'dependency_owner', routeTo: 'u-chen' }));
+    // Nobody is silently given it: not a review item to approve, but a question review waits on.
+    expect(packet.reviewItems.some((i) => i.category === 'dependency_owner')).toBe(false);
+  });
+
+  it('asks the handoff owner who owns the data extraction, naming the systems, the choices and the sources', () => {
+    const q1 = packet.openQuestions.find((q) => q.id === 'q1');
+    expect(q1).toMatchObject({ askOf: 'handoff_owner', blocking: true });
+    expect(q1?.gate).toBeUndefined();
+    expect(q1?.question).toMatch(/^Nobody is assigned to getting the data out of Epic and Kronos\. Who owns it: Northwind Health \(Eli Park\) or the implementation team\?/);
+    // Every cited quote, with its document, as the dependency cites them.
+    const dependency = packet.dependencies.find((d) => d.owner === 'unassigned')!;
+    for (const s of dependency.sources.slice(0, 3)) expect(q1?.question).toContain(`"${s.quote}" (${s.documentId})`);
+    expect(q1?.question).toContain('Ben said we\'ll sort out the data side together.');
+    // The only blocking question (the gates pass); the rest go to sales and do not hold up review.
+    expect(packet.openQuestions.filter((q) => q.blocking).map((q) => q.id)).toEqual(['q1']);
+    expect(packet.openQuestions.filter((q) => q.id !== 'q1').every((q) => q.askOf === 'sales')).toBe(true);
+  });
+
+  it('refers to the question, not a review item, in the risk of work nobody owns', () => {
+    expect(packet.risks).toContainEqual(expect.objectContaining({ severity: 'medium', risk: expect.stringMatching(/^Work may stall: nobody owns ".*" \(question q1\)\.$/) }));
   });
 
   it('never makes a contract fact of what was said in calls or emails', () => {

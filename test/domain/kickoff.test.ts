@@ -31,29 +31,41 @@ const FIVE_YEARS = 'five years';
 const YOUR_TEAM = 'your team will handle';
 
 describe('the worked example packet (fixture check)', () => {
-  // "we'll sort out the data side together" is the unowned dependency r4, not also a promise.
-  it('has three implied promises reviewed as r1-r3 and one unowned dependency r4', () => {
+  // "we'll sort out the data side together" is the unowned dependency, not also a promise: it is a
+  // blocking question to the handoff owner (q1), not a review item.
+  it('has three implied promises reviewed as r1-r3 and asks the handoff owner who owns the data extraction', () => {
     expect(worked.impliedPromises).toHaveLength(3);
     expect(worked.reviewItems.map((i) => [i.id, i.category])).toEqual([
       ['r1', 'timeline_commitment'],
       ['r2', 'scope_promise'],
       ['r3', 'scope_promise'],
-      ['r4', 'dependency_owner'],
     ]);
+    expect(worked.openQuestions.filter((q) => q.blocking)).toEqual([expect.objectContaining({ id: 'q1', askOf: 'handoff_owner' })]);
   });
 });
+
+/** A packet drafted before unowned dependencies became questions: it carries a dependency_owner review item r4. */
+const withOldDependencyItem = (packet: Packet): Packet => {
+  const dependency = packet.dependencies.find((d) => d.owner === 'unassigned')!;
+  packet.reviewItems.push({
+    id: 'r4', category: 'dependency_owner', routeTo: 'u-chen', blocking: true, sources: dependency.sources,
+    summary: `Nobody is assigned: ${dependency.dependency}. Decide who owns it.`,
+  });
+  return packet;
+};
 
 describe('reviewItemFor', () => {
   it('finds the item of each promise: same category, same cited quote', () => {
     expect(worked.impliedPromises.map((p) => reviewItemFor(worked, p)?.id)).toEqual(['r1', 'r2', 'r3']);
   });
 
-  it('skips an item of another category that cites the same quote (r4, the unowned dependency, cites r3)', () => {
-    const r4 = worked.reviewItems.find((i) => i.id === 'r4')!;
+  it('skips an item of another category that cites the same quote (an old packet\'s dependency item r4 cites r3)', () => {
+    const packet = withOldDependencyItem(copy());
+    const r4 = packet.reviewItems.find((i) => i.id === 'r4')!;
     expect(r4.sources.map((s) => s.quote)).toContain(promise(YOUR_TEAM).sources[0].quote);
-    const packet = copy();
+    expect(reviewItemFor(packet, promise(YOUR_TEAM, packet))?.id).toBe('r3');
     packet.reviewItems = packet.reviewItems.filter((i) => i.id !== 'r3');
-    expect(reviewItemFor(packet, promise(YOUR_TEAM))).toBeUndefined();
+    expect(reviewItemFor(packet, promise(YOUR_TEAM, packet))).toBeUndefined();
   });
 
   it('finds nothing when the category differs or no quote is shared', () => {
@@ -149,9 +161,10 @@ describe('buildKickoffMaterials', () => {
     expect(customerEmail).not.toContain(promise(YOUR_TEAM).statement);
   });
 
-  it('confirms nothing for an approved item that is not a promise (the dependency r4) or an unknown id', () => {
-    expect(approvedPromises(worked, new Set(['r4', 'r99']))).toEqual([]);
-    expect(buildKickoffMaterials(worked, new Set(['r4', 'r99']), 'Northwind Health').customerEmail).not.toContain('We have also confirmed');
+  it('confirms nothing for an approved item that is not a promise (an old packet\'s dependency r4) or an unknown id', () => {
+    const packet = withOldDependencyItem(copy());
+    expect(approvedPromises(packet, new Set(['r4', 'r99']))).toEqual([]);
+    expect(buildKickoffMaterials(packet, new Set(['r4', 'r99']), 'Northwind Health').customerEmail).not.toContain('We have also confirmed');
   });
 
   it('falls back to placeholders for an empty packet and omits the milestone line', () => {
@@ -209,7 +222,7 @@ describe('unapprovedPromisesIn', () => {
     expect(leaks).toEqual([leaking]);
     expect(reviewItemFor(packet, leaks[0])?.id).toBe('r3');
     // Rejected (not approved) stays a leak; approved does not.
-    expect(unapprovedPromisesIn(materials, packet, new Set(['r1', 'r2', 'r4']))).toEqual([leaking]);
+    expect(unapprovedPromisesIn(materials, packet, new Set(['r1', 'r2']))).toEqual([leaking]);
     expect(unapprovedPromisesIn(materials, packet, new Set(['r3']))).toEqual([]);
   });
 
@@ -230,12 +243,12 @@ describe('unapprovedPromisesIn', () => {
   it('reports a promise that has no review item at all when its wording leaks', () => {
     const packet = copy();
     packet.reviewItems = packet.reviewItems.filter((i) => i.id !== 'r3');
-    const materials = buildKickoffMaterials(packet, new Set(['r1', 'r2', 'r3', 'r4']), 'Northwind Health');
+    const materials = buildKickoffMaterials(packet, new Set(['r1', 'r2', 'r3']), 'Northwind Health');
     // r3 is gone, so its promise is not confirmed in the email ...
     expect(materials.customerEmail).not.toContain(promise(YOUR_TEAM).statement);
     // ... and if its wording is there anyway, it is a leak.
     const leaked = { ...materials, customerEmail: `${materials.customerEmail}\n${promise(YOUR_TEAM).statement}` };
-    expect(unapprovedPromisesIn(leaked, packet, new Set(['r1', 'r2', 'r3', 'r4']))).toEqual([promise(YOUR_TEAM, packet)]);
+    expect(unapprovedPromisesIn(leaked, packet, new Set(['r1', 'r2', 'r3']))).toEqual([promise(YOUR_TEAM, packet)]);
   });
 });
 

@@ -39,11 +39,11 @@ function rulesPacket(): PacketContent {
     dependencies: [{ dependency: 'Epic and Kronos data exports', owner: 'unassigned', sources: [EPIC_EXPORT] }],
     firstThirtyDayCriteria: [],
     firstMilestonePlan: [{ milestone: 'Kickoff', due: '2026-12-03', owner: 'u-chen' }],
-    openQuestions: [{ id: 'q1', question: 'Who pulls the Epic and Kronos exports?', askOf: 'sales', blocking: true }],
+    // The unowned dependency is a blocking question to the handoff owner, not a review item.
+    openQuestions: [{ id: 'q1', question: 'Nobody is assigned to the Epic and Kronos exports. Who owns it?', askOf: 'handoff_owner', blocking: true }],
     reviewItems: [
       { id: 'r1', category: 'timeline_commitment', summary: 'Dashboard promised before the board meeting', routeTo: 'u-chen', sources: [BOARD_PROMISE] },
       { id: 'r2', category: 'scope_promise', summary: 'Vendor to extract Epic and Kronos data', routeTo: 'u-ana', sources: [DATA_PROMISE] },
-      { id: 'r3', category: 'dependency_owner', summary: 'Nobody owns the data exports', routeTo: 'u-chen', sources: [EPIC_EXPORT] },
     ],
     completeness: { score: 0.7, missing: ['firstThirtyDayCriteria'] },
     gates: { passed: true, failures: [] },
@@ -155,9 +155,9 @@ describe('verifyPacket', () => {
 
     const result = verify(draft);
 
-    const added = result.packet.reviewItems.filter((r) => !['r1', 'r2', 'r3'].includes(r.id));
+    const added = result.packet.reviewItems.filter((r) => !['r1', 'r2'].includes(r.id));
     expect(added).toEqual([
-      expect.objectContaining({ id: 'r4', category: 'timeline_commitment', routeTo: 'u-chen', blocking: true, summary: expect.stringContaining('4 to 6 weeks') }),
+      expect.objectContaining({ id: 'r3', category: 'timeline_commitment', routeTo: 'u-chen', blocking: true, summary: expect.stringContaining('4 to 6 weeks') }),
     ]);
   });
 
@@ -169,6 +169,23 @@ describe('verifyPacket', () => {
 
     expect(result.packet.dependencies).toEqual([{ dependency: 'Epic and Kronos data exports', owner: 'unassigned', sources: [EPIC_EXPORT] }]);
     expect(result.restoredFindings).toBe(1);
+  });
+
+  test('asks the handoff owner who owns a dependency only the draft found unowned, blocking, and makes no review item of it', () => {
+    const draft = goodDraft();
+    const SANDBOX = cite('email-2026-11-18', 'your team will handle getting the data out of Epic and Kronos');
+    draft.dependencies.push({ dependency: 'Access to the Kronos sandbox', owner: 'unassigned', sources: [SANDBOX] });
+
+    const result = verify(draft);
+
+    expect(result.packet.reviewItems).toEqual(rulesPacket().reviewItems);
+    const asked = result.packet.openQuestions.filter((q) => !['q1', 'q2'].includes(q.id));
+    expect(asked).toEqual([{
+      id: 'q3',
+      askOf: 'handoff_owner',
+      blocking: true,
+      question: `Nobody is assigned to access to Epic and Kronos. Who owns it: Northwind Health (Eli Park) or the implementation team? The evidence leaves it open: "${SANDBOX.quote}" (email-2026-11-18).`,
+    }]);
   });
 
   test('strips fields the packet does not have and never takes gates, reviews or routing from the draft', () => {
