@@ -92,9 +92,12 @@ export type DateFact = 'go_live' | 'kickoff';
 const GO_LIVE = /\bgo[- ]?live\b|\blaunch(?:es|ing)?\b|\blive (?:by|on|date)\b|\bcut[- ]?over\b|\bin production by\b/i;
 const KICKOFF = /\bkick[- ]?off\b|\bproject start\b|\bstart date\b|\bservices (?:start|begin|commence)\b|\b(?:we|you|they) (?:can|will|could) (?:start|begin)\b/i;
 
+// A rehearsal of the go-live is not the go-live: "the week of 8/16 for a cutover rehearsal".
+const REHEARSAL = /\b(?:cut[- ]?over|go[- ]?live|launch)\s+(?:rehearsal|dry[- ]run|test|drill|simulation|practice)s?\b|\b(?:mock|practice|test|trial|dry[- ]run)\s+(?:cut[- ]?over|go[- ]?live|launch)\b/gi;
+
 /** Which delivery date a sentence talks about, if any. */
 export function dateFactOf(sentence: string): DateFact | undefined {
-  if (GO_LIVE.test(sentence)) return 'go_live';
+  if (GO_LIVE.test(sentence.replace(REHEARSAL, ' '))) return 'go_live';
   if (KICKOFF.test(sentence)) return 'kickoff';
   return undefined;
 }

@@ -5,7 +5,7 @@ import { infeasiblePromises, type InfeasiblePromise } from './feasibility';
 import { hasNegatedVerb } from './nlp';
 import type { Citation, ImpliedPromise, PromiseCategory } from './packet';
 import { redactBundle } from './redact';
-import { declaredNotSold, notSoldClauses, type ScopeClause } from './scope';
+import { declaredNotSold, notSoldClauses, soldScopeClauses, type ScopeClause } from './scope';
 import { contentWords, cutSpan, overlap, type Span } from './text';
 
 // Implied promises: what calls and emails say the vendor will do (or the buyer counts on) that the
@@ -30,41 +30,63 @@ export interface PromiseFinding extends ImpliedPromise {
 // Clause boundaries inside a sentence: ";", "but", and ", and"/" and" before a new speaker.
 const CLAUSE_BREAK = /\s*;\s*|(?<=\.)\s+(?=[a-z])|,?\s+but\s+|,\s+and\s+(?=(?:we|you|they|he|she|our|your|their)\b)|,?\s+and\s+(?=[A-Z][a-z]+ (?:said|mentioned|told|promised|assured|confirmed|offered|replied|answered|agreed)\b)/;
 
-const REPORTING = /^(?:also\s+)?(?:said|says|mentioned|told \w+|promised(?: \w+)?|assured(?: \w+)?|confirmed|committed|offered|guaranteed|claimed|noted|explained|replied|answered|agreed|added|stated)\b(?:\s+that)?\s*/i;
+const REPORTING = /^(?:also\s+)?(?:said|says|mentioned|told \w+|promised(?: \w+)?|assured(?: \w+)?|confirmed|committed|offered|guaranteed|claimed|noted|explained|replied|answered|agreed|added|stated)\b(?:\s+that\b(?!'))?\s*/i;
 const BELIEF = /^(?:also\s+)?(?:is under the impression|(?:thinks?|believes?|assumes?|expects?|understands?|hopes?)\b|(?:is|are|was|were) (?:expecting|assuming|counting on|told)\b|(?:has|have) been told\b|(?:is|are) looking forward to\b|(?:was|were) promised\b)(?:\s+that)?\s*/i;
 const WANT = /^(?:also\s+)?(?:wants?|needs?|would (?:also )?like|(?:may|might) (?:also )?want|asked for|requested)\b\s*/i;
 const QUESTION = /^(?:also\s+)?(?:asked|asks|wondered|wanted to know|queried)\b/i;
 const BELIEF_ANYWHERE = /\b(?:(?:was|were|has been|have been) (?:told|assured|promised)|counting on|under the impression|looking forward to|thanks for agreeing|as (?:you|we) (?:said|discussed|agreed)|as promised)\b/i;
 const RESTATEMENT = /\b(?:you|your (?:\w+ )?team|your engineers|your side)\s*(?:'ll|will|would|can|could|said|promised|agreed|mentioned|told|offered|assured|committed)\b/i;
+const NP_BELIEF = /^(?:(?:also|and),?\s+)?(?:our|their|the|my|your)\s+(?:[\w-]+\s+){1,3}?(?:also\s+)?(?:expects?|is expecting|are expecting|assumes?|is assuming|are assuming|believes?|thinks?|(?:is|are) counting on|(?:is|are) under the impression|(?:was|were|has been|have been) (?:told|promised))\b(?:\s+that)?\s*/i;
 const PRONOUN_BELIEF = /^(?:they|we|she|he)\s+(?:also\s+)?(?:think|thinks|believe|believes|assume|assumes|expect|expects|are expecting|is expecting|(?:may|might) (?:also )?want|want|wants|need|needs|are counting on|is counting on)\b/i;
 
 const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|supported|compatible|tracks?|refresh\w*|re-?plans?|syncs?|meets?|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|live (?:on|by|in)|ready by|in production)\b/i;
 // Words that leave ownership open: the sentence is a dependency finding, reported once there.
-const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\bwork (?:it|this|that) out\b|\btbd\b|\bto be (?:determined|decided|agreed|confirmed)\b|\bstill to be decided\b|\bnobody answered\b/i;
+const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\bwork (?:it|this|that) out\b|\btbd\b|\bto be (?:determined|decided|agreed|confirmed)\b|\bstill to be decided\b|\bnobody answered\b|\b(?:talk|think) about (?:that|it|this)\b|\bcheck with\b|\bget back to (?:you|them|her|him)\b|\blook into (?:that|it|this)\b|\bcome back (?:to|on) (?:that|it|this|you)\b/i;
 // A stated boundary: refused, excluded, or acknowledged as the buyer's side.
-const BOUNDARY = /\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\bstays? (?:out|with|in)\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b|\b(?:their|the customer's) responsibility\b|\bby (?:our|their) (?:own |current |existing )?(?:\w+ )?(?:team|contractor|vendor|provider|staff|broker|partner|agency|department)\b/i;
+const BOUNDARY = /\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\b(?:stays?|remains?) (?:out|with|in|on)\b|\bkeeps? using\b|\b(?:team|vendor|agency|contractor|broker|partner) keeps? (?:that|it|those|them)\b|\bseparate (?:project|engagement|purchase)\b|\boutside what we\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b|\b(?:their|the customer's) responsibility\b|\bby (?:our|their) (?:own |current |existing )?(?:\w+ )?(?:team|contractor|vendor|provider|staff|broker|partner|agency|department)\b/i;
 const NEGATION_WORD = /\b(?:not|never|no)\b|n't\b/i;
 const HARMLESS_NO = /\bno (?:problem|extra|additional|cost|charge)\b/i;
-const PAID_OPTION = /\bpaid option\b|\bfor a fee\b|\bchange order\b|\bscoped? (?:that |it |this )?separately\b|\bseparate (?:sow|order|quote|contract)\b|\bat (?:an )?additional cost\b|\bseparately priced\b|(?<!\bno )\bextra cost\b/i;
+const PAID_OPTION = /\bpaid option\b|\bfor a fee\b|\bchange order\b|\bscoped? (?:that |it |this )?separately\b|\bseparate (?:sow|order|quote|contract)\b|\bat (?:an )?additional cost\b|\bseparately priced\b|(?<!\bno )\bextra cost\b|\b(?:may|might|could|will|would|plan to|want to|hope to) (?:also )?(?:buy|purchase|order|license)\b/i;
 const HEDGE = /\b(?:usually|typically|normally|in general|historically)\b/i;
+// The seller on other customers ("most communities see charting time drop") or on the past ("it was
+// validated at two centers last year"): a reference, not a promise to this customer.
+const GENERIC_OTHERS = /^(?:that\s+)?(?:most|many|some|other|our other|all our|all of our)\s+(?:of (?:our|their|the) )?(?:\w+\s+)?(?:customers|clients|users|sites|communities|teams|studios|hospitals|practices|stores|companies|organi[sz]ations|\w+s)\s+(?:see|get|report|have|use|run|like|say|find|go|tend)\b/i;
+const PAST_FACT = /\b(?:was|were|had been|did)\b[^.;]*\b(?:last (?:year|month|quarter|week|spring|summer|fall|autumn|winter)|\d+ (?:years?|months?) ago|(?:a )?(?:few|couple of) (?:years|months) ago|in 20\d\d|previously|back in)\b/i;
+// A short verdict on what was just said ("that's tight", "that's a fair ask") carries no promise of
+// its own; an assent among them ("that's doable") answers the request before it.
+const VERDICT = /^(?:that|this|it)(?:'s|\s+is|\s+was|\s+sounds|\s+seems)\s+(?:a\s+)?(?:bit\s+|little\s+|very\s+|pretty\s+|quite\s+|really\s+|totally\s+)?([\w-]+)(?:\s+(?:ask|question|point|one))?[.!]?$/i;
+const ASSENT_VERDICT = /^(?:doable|fine|ok(?:ay)?|possible|realistic|feasible|achievable|workable|no problem|easy|covered|included)$/i;
+// "Can you confirm?", "right?": a tag that asks to confirm a statement leaves the statement standing.
+const TAG_QUESTION = /,?\s*(?:(?:can|could) you (?:please )?confirm|(?:is that )?right|correct|yes|no|is that correct|am i right)\?\s*$/i;
+// An earlier message quoted under a reply ("-----Original message-----", "On Tue, Carol wrote:", "> …").
+const QUOTED_REPLY = /^-{2,}\s*(?:original message|forwarded message)|^on\b.{0,80}\bwrote:\s*$|^>/im;
 const BARE_ASSENT = /^(?:sure|yes|yeah|ok(?:ay)?|of course|absolutely|no problem|great|sounds good|will do|happy to|definitely|done|fine)(?:[,!.]?\s*(?:we(?:'ll| will| can)? (?:do|handle|manage) (?:it|that|this)|(?:that|it)(?:'s| is) fine|we can do that))?[.!]?$/i;
 const ASSENT_START = /^(?:sure|yes|yeah|absolutely|of course|definitely|no problem|not a problem|happy to|ok(?:ay)?)\b/i;
-const CONFIRMATION = /\b(?:to confirm|confirming|to recap|recap|as per|per the (?:order form|sow|contract)|attaching|attached|what the (?:sow|contract|order form) (?:says|states)|happy to confirm)\b/i;
+const CONFIRMATION = /\b(?:to confirm|confirming|to recap|recap|as per|per the (?:order form|sow|contract)|(?:is |are )?in the (?:order form|sow|contract|agreement)|attaching|attached|what the (?:sow|contract|order form) (?:says|states)|happy to confirm)\b/i;
 const INCLUSION = /\b(?:is|are) (?:included|covered|standard|part of (?:the|this))\b/i;
 
 const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin)\b/i;
-const TIMELINE = /\b(?:live|ready|running|done|in place|available|launched|delivered|in production)\b[^.;]{0,40}\b(?:before|by|in time for|ahead of|until|no later than)\b|\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open|thanksgiving|christmas|easter|new year|black friday|year[- ]end|eoy|eoq)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
-const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning|month|quarter)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:analyst|engineer|contact)\b/i;
+const TIMELINE = /\b(?:live|ready|running|done|in place|available|launched|delivered|in production)\b[^.;]{0,40}\b(?:before|by|in time for|ahead of|until|no later than)\b|\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open|thanksgiving|christmas|easter|new year|black friday|year[- ]end|eoy|eoq)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\b(?:ready|live|done|in place|up and running|working|running) (?:for|in time for) (?:the |their |our |your )?(?:[\w'-]+ ){0,3}(?:day|week|meeting|launch|season|audit|opening|survey|inspection|event|shoot|kickoff|deadline|rush|peak|show|conference|one)\b|\b(?:\d+|a|one|two|three|four|five|six) sprints?\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
+const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bsaturdays?\b|\bsundays?\b|\bovernight\b|\bpick up the phone\b|\bsupport calls?\b|\b(?:join|attend|sit in on|dial into)\b[^.;]{0,40}\b(?:meetings?|calls?|stand-?ups?|reviews?|huddles?|syncs?|committee)\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning|month|quarter)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:analyst|engineer|contact)\b/i;
 const SCOPE = /\b(?:add|adding|added|extra|additional|more|instead of|pull|extract|provide|deliver|take care of|convert|configure|create|write|own|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|no charge|free of charge|for free|set(?:ting)? up|build|migrate|scan|host|install|onboard|train|handle|cover|covers|covering|include[sd]?|run|do the)\b|\ball \d+\b/i;
 const CAPABILITY = /\bhandles?\b[^.;]{0,30}\b(?:\d|million|thousand|volume|load|traffic|peaks?|events?|transactions?|requests?|users?)\b|\b(?:is|are) (?:supported|compatible)\b/i;
-const MORE_SCOPE = /\b(?:add|adding|extra|additional|more|instead of|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|free of charge|for free|cover (?:all|the)|all \d+|onboard)\b/i;
+const MORE_SCOPE = /\b(?:add|adding|extra|additional|more|instead of|throw (?:it |that )?in|squeeze (?:it |that |this |\w+ )?in|bring (?:\w+ ){0,3}on\b|(?<![\w-]|\b(?:a|one|per|each|every) )(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) (?!(?:week|day|month|quarter|half|time|phase|year|shift|round|opinion|thought)s?\b)(?=[a-z])|at no (?:extra |additional )?(?:cost|charge)|free of charge|for free|cover (?:all|the)|all \d+|onboard)\b/i;
 const DATED_EVENT = /\b(?:board meeting|board meets|meeting|board|deadline|launch|demo|event|conference|audit|open enrollment|opening|season)\b/i;
 const HISTORY = /\bhistor\w*|\barchiv\w*|\bmigrat\w*|\bback ?fill\w*|\bgoing back\b|\bolder than\b/i;
 const LIMIT_WORDS = /\b(?:older than|more than|beyond|over|up to|at most|maximum|no more than|last)\b/i;
 const BUSINESS_HOURS = /\bbusiness hours\b|\bbusiness days?\b|\b9(?:am|:00)?\s*-\s*5(?:pm|:00)?\b|\bstandard support\b/i;
-const EXTENDED_SUPPORT = /\b24\/7\b|\b24x7\b|\bweekends?\b|\bafter[- ]hours\b|\bevenings?\b|\bon[- ]?call\b|\bnights?\b|\baround the clock\b/i;
-const ORDINAL = /\b(second|third|fourth|fifth|sixth)\s+(?:\w+\s+)?([a-z]+?)s?\b/gi;
-const ORDINALS: Record<string, number> = { second: 2, third: 3, fourth: 4, fifth: 5, sixth: 6 };
+const EXTENDED_SUPPORT = /\b24\/7\b|\b24x7\b|\bweekends?\b|\bsaturdays?\b|\bsundays?\b|\bafter[- ]hours\b|\bevenings?\b|\bon[- ]?call\b|\bnights?\b|\bovernight\b|\baround the clock\b/i;
+// The kinds of extended hours a text names, so a contract whose support already runs "Tuesday to
+// Sunday" backs "support covers weekends".
+const EXTENDED_KINDS: Array<[string, RegExp]> = [
+  ['weekend', /\bweekends?\b|\bsaturdays?\b|\bsundays?\b/i],
+  ['night', /\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bovernight\b/i],
+  ['always', /\b24\/7\b|\b24x7\b|\baround the clock\b|\bon[- ]?call\b/i],
+];
+const extendedKinds = (text: string): string[] => EXTENDED_KINDS.filter(([, re]) => re.test(text)).map(([k]) => k);
+const DATE_ASSENT = /\b(?:doable|works|realistic|achievable|feasible|possible|no problem)\b/i;
+const ORDINAL = /\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+([a-z]+?)s?\b(?:\s+([a-z]+?)s?\b)?/gi;
+const ORDINALS: Record<string, number> = { second: 2, third: 3, fourth: 4, fifth: 5, sixth: 6, seventh: 7, eighth: 8, ninth: 9, tenth: 10 };
 const VAGUE = /\b(?:should|might|may|probably|hopefully|try|reasonable|we'll see|as needed|flexible|somehow)\b/i;
 
 // Words that make a clause a promise but say nothing about its content.
@@ -72,7 +94,8 @@ const CUE_WORDS = new Set(contentWords(
   'said told promised assured confirmed committed offered guaranteed agreed mentioned asked expects expecting ' +
   'looking forward want wants also too include included including sure before after will can could would should ' +
   'need needs just confirm confirming discussed team know thanks fine okay ok problem definitely course covered ' +
-  'standard recap order form sow attaching attached happy yes great said mention noted',
+  'standard recap order form sow attaching attached happy yes great said mention noted ' +
+  'exactly really actually basically absolutely totally precisely',
 ));
 
 interface ContractContext {
@@ -85,6 +108,8 @@ interface ContractContext {
   goLive?: { date: string; sentence: EvidenceSentence };
   names: Map<string, Side>;
   nameWords: Set<string>;
+  /** Words of the sold deliverables (and their first six letters), for claims about the product. */
+  productWords: Set<string>;
   systems: Map<string, { names: string[]; sentence: EvidenceSentence }>;
 }
 
@@ -151,18 +176,25 @@ export function promiseFindings(docs: AnalyzedDocument[], bundle: IntakeBundle):
 function promiseIn(clauses: Clause[], i: number, contract: ContractContext, events: Map<string, string>): PromiseFinding | null {
   const clause = clauses[i];
   const reading = readClause(clause, contract);
-  if (reading.mode === 'question' || /\?\s*$/.test(clause.text)) return null;
-  const content = reading.content;
+  // "Mo is under the impression X, can you confirm?" still holds the belief.
+  const tagged = reading.mode === 'belief' && TAG_QUESTION.test(clause.text);
+  if (reading.mode === 'question' || (/\?\s*$/.test(clause.text) && !tagged)) return null;
+  const content = tagged ? reading.content.replace(TAG_QUESTION, '') : reading.content;
   if (VAGUE_OWNER.test(clause.text) || PAID_OPTION.test(clause.text) || HEDGE.test(content)) return null;
+  if (GENERIC_OTHERS.test(content) || PAST_FACT.test(content)) return null;
   if (isRefusal(content)) return null;
+  const verdict = VERDICT.exec(content.trim());
+  if (verdict && !ASSENT_VERDICT.test(verdict[1])) return null;
 
   let subject: Clause = clause;
   let extra: Citation[] = [];
-  const empty = topicWords(content, contract).length === 0;
+  const empty = topicWords(content, contract).length === 0 || verdict !== null;
   if (reading.side === 'vendor' && empty) {
-    // "Marco assured her it can", "Ben said no problem": the content is the request it answers.
-    const request = clauses[i - 1];
-    if (!request || (request.sentence !== clause.sentence && request.sentence.documentId !== clause.sentence.documentId)) return null;
+    // "Marco assured her it can", "Ben said no problem": the content is the request it answers, the
+    // clause before it or, in a reply above a quoted message, the request quoted below.
+    const previous = clauses[i - 1];
+    const request = previous && (previous.sentence === clause.sentence || previous.sentence.documentId === clause.sentence.documentId) ? previous : quotedRequest(clauses, i);
+    if (!request) return null;
     const requestConflict = contractConflict(request, contract);
     if (BARE_ASSENT.test(content.trim()) && !requestConflict) return null;
     if (!requestConflict && backedByContract(request.text, contract)) return null;
@@ -172,8 +204,9 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
     return null;
   }
 
+  const product = productClaim(content, contract);
   const committed =
-    (reading.side === 'vendor' && (reading.mode === 'claim' || COMMITMENT.test(content))) ||
+    (reading.side === 'vendor' && (reading.mode === 'claim' || COMMITMENT.test(content) || product)) ||
     (reading.side === 'buyer' && RESTATEMENT.test(clause.text)) ||
     reading.mode === 'belief' ||
     BELIEF_ANYWHERE.test(clause.text);
@@ -191,7 +224,9 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   if (answers && previous.sentence !== clause.sentence) extra = [cite(previous.sentence)];
   const categoryText = answers ? `${previous.text} ${subject.text}` : subject.text;
   const promisedBy = promisedDate(subject, events) ?? (answers ? promisedDate(previous, events) : undefined);
-  const category = conflict?.category ?? categoryOf(categoryText, promisedBy);
+  const category = conflict?.category ?? categoryOf(categoryText, promisedBy, product && !FUTURE.test(content));
+  // A date on or after the contract's own go-live ("end of Q1 works" against March 15) asks nothing more.
+  if (category === 'timeline_commitment' && !conflict && promisedBy && contract.goLive && promisedBy >= contract.goLive.date) return null;
   const reason: Reason = conflict ? 'exceeds contract' : VAGUE.test(clause.text) ? 'vague commitment' : 'not in contract';
   const sentence = clause.sentence;
   return {
@@ -217,6 +252,9 @@ function readClause(clause: Clause, contract: ContractContext): Reading {
     side = contract.names.get(prefix[1].toLowerCase());
     text = text.slice(prefix[0].length);
   }
+  // "Our night dispatch team expects …", "our board chair is expecting …": a belief without a name.
+  const group = NP_BELIEF.exec(text);
+  if (!prefix && group) return { side: /^our\b/i.test(text) ? author : 'buyer', mode: 'belief', content: text.slice(group[0].length) };
   const named = /^(?:(?:and|then|so)\s+)?([A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?\s+/.exec(text);
   const namedSide = named ? contract.names.get(named[1].toLowerCase()) : undefined;
   if (named && namedSide) {
@@ -255,10 +293,42 @@ function modeOf(rest: string, side: Side | undefined): Reading {
 
 // A refusal or an acknowledged boundary. compromise decides whether a negation word negates the
 // clause's verb ("we cannot offer", "does not expect") rather than sitting in a phrase ("no problem").
+// Only the main clause counts: "so front desks can see who hasn't confirmed" refuses nothing.
 function isRefusal(content: string): boolean {
-  if (BOUNDARY.test(content)) return true;
-  if (!NEGATION_WORD.test(content) || HARMLESS_NO.test(content)) return false;
-  return hasNegatedVerb(content);
+  const main = content.split(SUBORDINATE)[0];
+  if (BARE_NO.test(main.trim()) || BOUNDARY.test(main)) return true;
+  if (!NEGATION_WORD.test(main) || HARMLESS_NO.test(main)) return false;
+  return hasNegatedVerb(main);
+}
+
+const SUBORDINATE = /,?\s+(?:so|so that|who|which|because|since|whereas|although|though)\s+/i;
+// "not at the moment, only SMS", "no, that stays with them": an answer that starts by saying no.
+const BARE_NO = /^(?:no|nope|not)\b(?![\s-]+(?:problem|worries|issue|extra|additional|a problem|only|just|bad|cost|charge))/i;
+
+// The request a reply answers when it sits above the quoted message ("sure, we'll do it" over
+// "-----Original message----- … Can you also switch on the family portal?").
+function quotedRequest(clauses: Clause[], i: number): Clause | undefined {
+  const doc = clauses[i].sentence.documentId;
+  const marker = clauses.findIndex((c, j) => j > i && c.sentence.documentId === doc && QUOTED_REPLY.test(c.text));
+  if (marker < 0) return undefined;
+  return clauses.slice(marker + 1).find((c) => c.sentence.documentId === doc && (/\?\s*$/.test(c.text) || REQUEST.test(c.text)));
+}
+
+const REQUEST = /\b(?:can|could|would|will) you\b|\bplease\b|\bwe(?:'d| would) (?:also )?like\b/i;
+const FUTURE = /\b(?:will|'ll|would|'d|going to|shall)\b/i;
+
+// What the product does, said in the present tense by the vendor ("the permit board pulls status
+// from all 40 county portals", "if a shoot moves, the call sheets regenerate"): a capability claim.
+// The subject must name something the contract sells, so narration ("the customer wants") is not one.
+const PRODUCT_PRESENT = /^(?:(?:yes|yeah|yep|sure|right|and|so|plus|also|correct)[,!.]?\s+)*(?:the|our|your|its|this|that|each|every|all(?:\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten))?)\s+((?:(?!(?:to|will|would|should|must|might|may|could|was|were|had|did)\b)[\w-]+\s+){1,5}?)(?:(?:also|automatically|already|just|even|still|now)\s+)?(?:[a-z][\w-]*[^s\s'\W]s|is|are|can)\b/i;
+const CONDITION = /^(?:if|when|whenever|once|as soon as)\s+[^,]{3,60},\s*/i;
+
+function productClaim(content: string, contract: ContractContext): boolean {
+  const text = content.trim().replace(CONDITION, '');
+  const m = PRODUCT_PRESENT.exec(text);
+  // The product may be named just after the verb: "all three channels are forecast in one model".
+  const head = m ? text.slice(0, m[0].length).concat(' ', text.slice(m[0].length).split(/\s+/).slice(0, 3).join(' ')) : '';
+  return m !== null && contentWords(head).some((w) => contract.productWords.has(w) || (w.length >= 6 && contract.productWords.has(w.slice(0, 6))));
 }
 
 // A request the vendor turned down in the next sentences ("Paula would also like OSHA filings
@@ -268,12 +338,14 @@ function refusedNext(clauses: Clause[], i: number, contract: ContractContext): b
   return clauses.slice(i + 1, i + 4).some((c) => c.sentence.documentId === clauses[i].sentence.documentId && isRefusal(c.text) && topicWords(c.text, contract).some((w) => words.has(w)));
 }
 
-function categoryOf(text: string, promisedBy: string | undefined): PromiseCategory {
+function categoryOf(text: string, promisedBy: string | undefined, productPresent = false): PromiseCategory {
   if (TIMELINE.test(text)) return 'timeline_commitment';
+  // "the forecast pulls in depletion data every night": what the product does, whatever it names.
+  if (productPresent) return 'feasibility';
   if (SUPPORT.test(text)) return 'support_expectation';
   // "add the two new properties opening in March": more work, whatever date it carries.
   if (MORE_SCOPE.test(text)) return 'scope_promise';
-  if (promisedBy && (TIMELINE_DELIVERY.test(text) || DATED_EVENT.test(text) || /\b(?:by|before|ahead of|until|in|on)\b/i.test(text))) return 'timeline_commitment';
+  if (promisedBy && (TIMELINE_DELIVERY.test(text) || DATED_EVENT.test(text) || DATE_ASSENT.test(text) || /\b(?:by|before|ahead of|until|in|on)\b/i.test(text))) return 'timeline_commitment';
   // "rating will handle 50 million events a day": a capacity or capability, not more work.
   if (CAPABILITY.test(text)) return 'feasibility';
   if (SCOPE.test(text)) return 'scope_promise';
@@ -317,7 +389,10 @@ function contractConflict(clause: Clause, contract: ContractContext): Conflict |
   const text = clause.text;
   const words = new Set(contentWords(text));
   for (const item of contract.notSold) {
-    const itemWords = contentWords(item.item).filter((w) => !CUE_WORDS.has(w));
+    // Words the sold scope shares ("driver payroll" beside "routes for 150 drivers") tell nothing apart.
+    const allWords = contentWords(item.item).filter((w) => !CUE_WORDS.has(w));
+    const distinct = allWords.filter((w) => !contract.productWords.has(w));
+    const itemWords = distinct.length > 0 ? distinct : allWords;
     const need = itemWords.length >= 2 ? 0.5 : 1;
     if (itemWords.length >= 1 && overlap(itemWords, words) >= need && itemWords.some((w) => w.length > 3)) return { category: 'scope_promise', source: item.quote };
   }
@@ -330,8 +405,9 @@ function contractConflict(clause: Clause, contract: ContractContext): Conflict |
     const sold = contract.counts.get(q.thing);
     if (sold && q.count > sold.count) return { category: 'scope_promise', source: cite(sold.sentence) };
   }
-  if (contract.supportHours && EXTENDED_SUPPORT.test(text) && /\bsupport|available|on[- ]?call|cover|on[- ]?site/i.test(text)) {
-    return { category: 'support_expectation', source: cite(contract.supportHours) };
+  const hours = contract.supportHours;
+  if (hours && EXTENDED_SUPPORT.test(text) && /\bsupport|available|on[- ]?call|cover|on[- ]?site|answer|respond|staff|phone|calls?\b|escalat|person\b/i.test(text) && extendedKinds(text).some((k) => !extendedKinds(hours.text).includes(k))) {
+    return { category: 'support_expectation', source: cite(hours) };
   }
   if (contract.goLive && (dateFactOf(text) === 'go_live' || /\b(?:live|in production|launch)\b/i.test(text))) {
     const date = extractDates(text, clause.sentence.capturedAt)[0];
@@ -347,7 +423,10 @@ function contractConflict(clause: Clause, contract: ContractContext): Conflict |
 function ordinals(text: string): Array<{ thing: string; count: number }> {
   const out: Array<{ thing: string; count: number }> = [];
   ORDINAL.lastIndex = 0;
-  for (let m = ORDINAL.exec(text); m; m = ORDINAL.exec(text)) out.push({ thing: m[2].toLowerCase(), count: ORDINALS[m[1].toLowerCase()] });
+  // "the second brewhouse in Asheville", "a third Kronos instance": the thing is one of the next two words.
+  for (let m = ORDINAL.exec(text); m; m = ORDINAL.exec(text)) {
+    for (const thing of [m[2], m[3]]) if (thing) out.push({ thing: thing.toLowerCase(), count: ORDINALS[m[1].toLowerCase()] });
+  }
   return out;
 }
 
@@ -413,6 +492,7 @@ function contractContext(docs: AnalyzedDocument[], bundle: IntakeBundle): Contra
     goLive,
     names,
     nameWords: new Set(contentWords(allNames.join(' ')).concat(contentWords(bundle.customer.name))),
+    productWords: productWordsOf(docs),
     systems,
   };
 }
@@ -420,3 +500,17 @@ function contractContext(docs: AnalyzedDocument[], bundle: IntakeBundle): Contra
 // "Dr. Helen Moore" is addressed as Helen.
 const firstName = (name: string): string => name.replace(/^(?:dr|mr|mrs|ms|prof)\.?\s+/i, '').split(/\s+/)[0].toLowerCase();
 
+// Service words name work people do, not the product: "training covers all 30 staff" is scope.
+const SERVICE_WORDS = new Set(contentWords('customer client team staff support training session hour service setup configuration onboarding workshop consulting up'));
+
+function productWordsOf(docs: AnalyzedDocument[]): Set<string> {
+  const words = new Set<string>();
+  for (const clause of soldScopeClauses(docs)) {
+    for (const w of contentWords(clause.item)) {
+      if (SERVICE_WORDS.has(w) || /^\d/.test(w)) continue;
+      words.add(w);
+      if (w.length >= 6) words.add(w.slice(0, 6));
+    }
+  }
+  return words;
+}

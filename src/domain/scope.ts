@@ -65,10 +65,13 @@ function clausesAfter(docs: AnalyzedDocument[], head: RegExp): ScopeClause[] {
       const m = head.exec(sentence.text);
       if (!m) continue;
       const restStart = sentence.start + m.index + m[0].length;
-      const rest: Span = { text: doc.doc.text.slice(restStart, sentence.end), start: restStart, end: sentence.end };
+      // "… out of scope for now, but we can scope that separately": the list ends where a new clause starts.
+      const tail = CLAUSE_AFTER_LIST.exec(doc.doc.text.slice(restStart, sentence.end));
+      const restEnd = tail ? restStart + tail.index : sentence.end;
+      const rest: Span = { text: doc.doc.text.slice(restStart, restEnd), start: restStart, end: restEnd };
       // "Custom integrations are not included." names the item before the heading.
       // "… is not included in this package.": the words after the heading only qualify it.
-      const qualifierOnly = /^(?:in|under|as part of|with|for|from) (?:this|the|our|your) \w+[.!]?$/i.test(rest.text.trim());
+      const qualifierOnly = QUALIFIER_ONLY.test(rest.text.trim());
       const before = /[A-Za-z]{3}/.test(rest.text) && !qualifierOnly ? undefined : itemBefore(doc.doc.text, sentence, sentence.start + m.index);
       if (before === null) continue;
       for (const span of before ? [before] : listItems(doc.doc.text, rest)) {
@@ -79,6 +82,9 @@ function clausesAfter(docs: AnalyzedDocument[], head: RegExp): ScopeClause[] {
   }
   return clauses;
 }
+
+const CLAUSE_AFTER_LIST = /,?\s+but\b|,\s+(?:so|they|we|which|since|because|and (?:we|they|it))\b/i;
+const QUALIFIER_ONLY = /^(?:(?:in|under|as part of|with|for|from|of) (?:this|the|our|your) \w+|for now|for the moment|at (?:the|this) (?:moment|time|stage)|(?:right )?now|yet|today|here)?[.!]?$/i;
 
 const NUMBERED = /\s*;\s*(?:and\s+)?|\s*\(\d+\)\s*|\s*\([a-h]\)\s*|(?:^|\s)\d+\)\s*/;
 
@@ -100,7 +106,7 @@ function commaItems(source: string, list: Span): Span[] {
 
 // "Priya, we understand the mobile app redesign is not included": the item is the last phrase
 // before the heading, after whoever acknowledges it.
-const LEAD_IN = /^(?:.*?,\s+)?(?:(?:we|they|i|[A-Z][a-z]+)\s+)?(?:also\s+)?(?:understand|understood|know|knew|acknowledged?|agreed?|confirmed?|noted|accept(?:ed)?|said|see)\s+(?:that\s+)?|^(?:.*?,\s+)/i;
+const LEAD_IN = /^(?:.*?[,;]\s+)?(?:(?:we|they|i|[A-Z][a-z]+)\s+)?(?:also\s+)?(?:understand|understood|know|knew|acknowledged?|agreed?|confirmed?|noted|accept(?:ed)?|said|see)\s+(?:that\s+)?|^(?:.*?[,;]\s+)/i;
 
 function itemBefore(source: string, sentence: EvidenceSentence, end: number): Span | null | undefined {
   const whole: Span = { text: source.slice(sentence.start, end), start: sentence.start, end };
