@@ -18,10 +18,10 @@ import type { Actor } from '../src/domain/review';
 import { demoPrincipals } from '../src/dev/demo-principals';
 import { freePort } from '../src/dev/free-port';
 import { startLocalServices } from '../src/dev/local-services';
-import { decideReviewItemUpdate, milestoneStatusUpdate, searchAttributes, signoffUpdate } from '../src/workflows/definitions';
+import { answerQuestionUpdate, decideReviewItemUpdate, milestoneStatusUpdate, searchAttributes, signoffUpdate } from '../src/workflows/definitions';
 import { loadSharedFixture, withDealId } from '../test/support/fixtures';
 import { bareScriptOf, eventTypeCounts, type BareOp } from './bare/shape';
-import { completeWorkedExample } from './worked-example';
+import { completeWorkedExample, OWNER_ANSWER, type ReviewActions } from './worked-example';
 import { cleanups, cpuBetween, descendantsCpuMs, startChild, type Child } from './processes';
 
 // Handoff against the bare-Temporal limit on this machine. The baseline is a no-op workflow that
@@ -59,7 +59,8 @@ export interface BaselineResult {
 }
 
 const POLL_MS = 100;
-const DECISION = decideReviewItemUpdate.name;
+/** Review's steps, timed as decisions: an item decided or a blocking question answered. */
+const REVIEW_STEPS = new Set([decideReviewItemUpdate.name, answerQuestionUpdate.name]);
 const MiB = 2 ** 20;
 
 export async function benchBaseline({ quick }: BaselineOptions): Promise<BaselineResult> {
@@ -144,8 +145,8 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
         await sleep(POLL_MS);
       }
     };
-    /** The worked example's review items (ids and reviewers) as the first run showed them: the client drive decides the same. */
-    let exampleItems: Array<{ id: string; routeTo: string }> | undefined;
+    /** The worked example's review items and blocking questions as the first run showed them: the client drive sends the same. */
+    let exampleActions: ReviewActions | undefined;
     const startViaApi = async (): Promise<string> =>
       (await http('POST', '/handoffs', tokens['u-ana'], withDealId(loadSharedFixture('worked-example'), `b${++serial}`))).handoffId;
 
@@ -153,7 +154,7 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
     const driveHandoff = async (decisionMs: number[]): Promise<string> => {
       const id = await startViaApi();
       const decided = await completeWorkedExample({ http, until, tokenFor }, id, decisionMs);
-      exampleItems ??= decided;
+      exampleActions ??= decided;
       return id;
     };
 
@@ -188,7 +189,7 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
           const t = performance.now();
           try {
             await handle.executeUpdate(name);
-            if (name === DECISION) decisionMs.push(performance.now() - t);
+            if (REVIEW_STEPS.has(name)) decisionMs.push(performance.now() - t);
             break;
           } catch (err) {
             if (!(err instanceof WorkflowUpdateFailedError)) throw new Error(`bare ${handle.workflowId}: ${await taskFailure(handle)}`, { cause: err });
@@ -205,7 +206,7 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
     // the signed packet's hash (one Postgres read).
     const config = loadConfig({ ...process.env, DATABASE_URL: services.postgres.url, TEMPORAL_ADDRESS: services.temporal.address });
     const actorOf = (id: string): Actor => ({ id, roles: demoPrincipals.find((p) => p.id === id)?.roles ?? ['reviewer'] });
-    const items = exampleItems ?? [];
+    const { items, questions } = exampleActions ?? { items: [], questions: [] };
     const sendWhenTaken = async <Arg>(handle: ReturnType<typeof client.workflow.getHandle>, update: { name: string }, arg: Arg & { requestId: string }, decisionMs?: number[]) => {
       for (let attempt = 1; ; attempt++) {
         const t = performance.now();
@@ -228,6 +229,9 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
       for (const item of items) {
         const arg = { itemId: item.id, decision: 'rejected' as const, comment: 'not in the contract; reset at kickoff', packetVersion: 1, requestId: `${item.routeTo}:${id}-${item.id}`, actor: actorOf(item.routeTo) };
         await sendWhenTaken(handle, decideReviewItemUpdate, arg, decisionMs);
+      }
+      for (const q of questions) {
+        await sendWhenTaken(handle, answerQuestionUpdate, { questionId: q.id, answer: OWNER_ANSWER, requestId: `${q.askedOf}:${id}-${q.id}`, actor: actorOf(q.askedOf) }, decisionMs);
       }
       const packet = await loadPacket(pool, id);
       if (!packet) throw new Error(`client-driven ${id}: no packet after its review`);

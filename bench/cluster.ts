@@ -8,7 +8,7 @@ import { startCluster } from '../src/dev/cluster';
 import { createPool } from '../src/db/pool';
 import { createToken } from '../src/db/tokens';
 import { demoPrincipals } from '../src/dev/demo-principals';
-import { decideReviewItemUpdate, searchAttributes } from '../src/workflows/definitions';
+import { answerQuestionUpdate, decideReviewItemUpdate, searchAttributes } from '../src/workflows/definitions';
 import { loadSharedFixture, withDealId } from '../test/support/fixtures';
 import { bareScriptOf, type BareOp } from './bare/shape';
 import { completeWorkedExample } from './worked-example';
@@ -17,13 +17,14 @@ import type { BenchResult } from './run';
 
 // `npm run bench -- --cluster`: load on the self-hosted topology (src/dev/cluster.ts: a Temporal server
 // on PostgreSQL, two workers, two API instances, each its own process). N handoffs start at once through
-// both APIs in turn and are driven to completion (every review decision, both signoffs, the milestone);
+// both APIs in turn and are driven to completion (every review decision and blocking answer, both signoffs, the milestone);
 // then the bare baseline (bench/bare: a no-op workflow issuing the same commands) is driven the same way
 // on the same server by two bare workers, for the ratio. Memory is each process's peak RSS during a wave.
 
 const MiB = 2 ** 20;
 const POLL_MS = 1_000;
-const DECISION = decideReviewItemUpdate.name;
+/** Review's steps, timed as decisions: an item decided or a blocking question answered. */
+const REVIEW_STEPS = new Set([decideReviewItemUpdate.name, answerQuestionUpdate.name]);
 
 export async function benchCluster({ quick }: { quick: boolean }): Promise<BenchResult> {
   const handoffs = quick ? 50 : 500;
@@ -124,7 +125,7 @@ export async function benchCluster({ quick }: { quick: boolean }): Promise<Bench
           const t = performance.now();
           try {
             await handle.executeUpdate(name);
-            if (name === DECISION) decisionMs.push(performance.now() - t);
+            if (REVIEW_STEPS.has(name)) decisionMs.push(performance.now() - t);
             break;
           } catch (err) {
             if (!(err instanceof WorkflowUpdateFailedError)) throw err;

@@ -1,5 +1,6 @@
 // The worked example's people acting on one handoff through the HTTP API, as the baseline and the
-// cluster bench both drive it: every review item decided, both signoffs, the milestone reported.
+// cluster bench both drive it: every review item decided, the handoff owner's blocking question (who
+// owns the data extraction) answered, both signoffs, the milestone reported.
 
 export interface ApiDriver {
   /** One call as a client makes it (retrying 503s as the caller chooses); answers the parsed body. */
@@ -10,9 +11,22 @@ export interface ApiDriver {
   tokenFor(principalId: string): Promise<string>;
 }
 
-/** Drives a started handoff to its completed milestone; each decision's round trip goes into decisionMs. Answers the review items it decided. */
-export async function completeWorkedExample(api: ApiDriver, id: string, decisionMs: number[]): Promise<Array<{ id: string; routeTo: string }>> {
+/** What review asked of whom in the worked example: the client-driven bench sends the same. */
+export interface ReviewActions {
+  items: Array<{ id: string; routeTo: string }>;
+  questions: Array<{ id: string; askedOf: string }>;
+}
+
+/** The answer the handoff owner gives to the worked example's question. */
+export const OWNER_ANSWER = 'Northwind Health (Eli Park) pulls the Epic and Kronos exports; we load them.';
+
+/**
+ * Drives a started handoff to its completed milestone; each decision's and answer's round trip goes
+ * into decisionMs (an answer stands where a dependency_owner decision used to). Answers what it did.
+ */
+export async function completeWorkedExample(api: ApiDriver, id: string, decisionMs: number[]): Promise<ReviewActions> {
   const review = await api.until(id, ['in_review']);
+  const questions = review.openQuestions.filter((q: { blocking: boolean; answer?: unknown }) => q.blocking && !q.answer);
   let last: any;
   for (const item of review.reviewItems) {
     const t = performance.now();
@@ -24,6 +38,11 @@ export async function completeWorkedExample(api: ApiDriver, id: string, decision
     });
     decisionMs.push(performance.now() - t);
   }
+  for (const q of questions) {
+    const t = performance.now();
+    last = await api.http('POST', `/handoffs/${id}/questions/${q.id}/answer`, await api.tokenFor(q.askedOf), { answer: OWNER_ANSWER, requestId: `${id}-${q.id}` });
+    decisionMs.push(performance.now() - t);
+  }
   const awaiting = last?.stage === 'awaiting_signoff' && last.packet?.hash ? last : await api.until(id, ['awaiting_signoff']);
   for (const [who, role] of [['u-ben', 'sales'], ['u-chen', 'implementation']] as const) {
     last = await api.http('POST', `/handoffs/${id}/signoff`, await api.tokenFor(who), { role, packetVersion: awaiting.packet.version, packetHash: awaiting.packet.hash, requestId: `${id}-${role}` });
@@ -31,5 +50,8 @@ export async function completeWorkedExample(api: ApiDriver, id: string, decision
   if (last.stage !== 'first_milestone') await api.until(id, ['first_milestone']);
   last = await api.http('POST', `/handoffs/${id}/milestone`, await api.tokenFor('u-chen'), { status: 'met', requestId: `${id}-milestone` });
   if (last.stage !== 'completed') await api.until(id, ['completed']);
-  return review.reviewItems.map((item: { id: string; routeTo: string }) => ({ id: item.id, routeTo: item.routeTo }));
+  return {
+    items: review.reviewItems.map((item: { id: string; routeTo: string }) => ({ id: item.id, routeTo: item.routeTo })),
+    questions: questions.map((q: { id: string; askedOf: string }) => ({ id: q.id, askedOf: q.askedOf })),
+  };
 }

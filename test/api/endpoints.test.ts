@@ -192,6 +192,24 @@ describe('GET /inbox', () => {
     const after = await wholeInbox(h.tokens['u-chen']);
     expect(after.body.items.filter((i: any) => i.handoffId === handoffId).map((i: any) => i.id)).not.toContain(mine[0].id);
   });
+
+  test('lists the blocking question of an unowned dependency for the handoff owner, with its follow-up times; answering clears it', async () => {
+    const { handoffId, state } = await handoffInReview(h, 'inbox-question');
+    const asked = state.openQuestions.find((q: any) => q.blocking);
+    expect(asked).toMatchObject({ id: 'q1', askOf: 'handoff_owner', askedOf: 'u-ana' });
+    const mine = (await wholeInbox(h.tokens['u-ana'])).body.items.filter((i: any) => i.handoffId === handoffId);
+    expect(mine).toEqual([expect.objectContaining({
+      kind: 'question', id: 'q1', blocking: true, overdue: false, summary: asked.question,
+      remindAt: asked.remindAt, escalateAt: asked.escalateAt, dueAt: new Date(asked.remindAt).toISOString(),
+      action: `/handoffs/${handoffId}/questions/q1/answer`,
+    })]);
+    expect(asked.question).toContain('Epic and Kronos');
+    // Nobody else is asked: the reviewer's inbox holds the review items only.
+    expect((await wholeInbox(h.tokens['u-chen'])).body.items.filter((i: any) => i.handoffId === handoffId && i.kind === 'question')).toEqual([]);
+    const answered = await post(`/handoffs/${handoffId}/questions/q1/answer`, h.tokens['u-ana'], { answer: 'Northwind (Eli Park) pulls the exports.' });
+    expect(answered.status).toBe(200);
+    expect((await wholeInbox(h.tokens['u-ana'])).body.items.filter((i: any) => i.handoffId === handoffId)).toEqual([]);
+  });
 });
 
 describe('GET /metrics/handoffs', () => {

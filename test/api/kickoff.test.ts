@@ -1,5 +1,6 @@
 import { buildOpenApiDocument } from '../../src/api/openapi';
 import { apiRoutes } from '../../src/api/routes';
+import { answerBlockingQuestions } from '../support/answers';
 import type { Harness } from '../support/harness';
 import { waitForStage } from '../support/harness';
 import { handoffInReview, startApiHarness } from './support';
@@ -37,6 +38,8 @@ test('after both signoffs the parties read the agenda and email exactly as the r
     });
     expect(res.status).toBe(200);
   }
+  // The handoff owner says who owns the data extraction (the blocking question review waits on).
+  await answerBlockingQuestions(h, handoffId, inReview);
   const awaiting = await waitForStage(h, handoffId, ['awaiting_signoff']);
   // Still nothing to read while signoffs are pending.
   expect((await kickoff(h.tokens['u-chen'])).status).toBe(404);

@@ -1,6 +1,7 @@
 import { loadBundle } from '../../src/db/bundles';
 import { createToken } from '../../src/db/tokens';
 import type { IntakeBundleInput, Person } from '../../src/domain/intake';
+import { answerBlockingQuestions } from '../support/answers';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import { waitForStage, type Harness } from '../support/harness';
 import { handoffInReview, startApiHarness } from './support';
@@ -24,12 +25,13 @@ const person = (id: string): Person => ({ id, name: id, email: `${id}@vendor.exa
 const post = (path: string, token: string, body: unknown) => h.request('POST', path, { token, body });
 const get = (path: string, token = h.tokens.admin) => h.request('GET', path, { token });
 
-/** Decides every item as the reviewer it is routed to, then waits for signoff. */
+/** Decides every item as the reviewer it is routed to, answers every blocking question as the person asked, then waits for signoff. */
 async function toSignoff(handoffId: string, state: any): Promise<any> {
   for (const item of state.reviewItems) {
     const res = await post(`/handoffs/${handoffId}/review-items/${item.id}/decision`, h.tokens[item.routeTo], { decision: 'rejected', comment: 'reset at kickoff', packetVersion: state.packet.version });
     expect(res.status).toBe(200);
   }
+  await answerBlockingQuestions(h, handoffId, state);
   return waitForStage(h, handoffId, ['awaiting_signoff']);
 }
 

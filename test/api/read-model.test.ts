@@ -1,6 +1,7 @@
 import { writeProgress, type PendingItem } from '../../src/db/read-model';
 import { decideReviewItemUpdate } from '../../src/workflows/definitions';
 import { createToken } from '../../src/db/tokens';
+import { OWNER_ANSWER } from '../support/answers';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import type { Harness } from '../support/harness';
 import { progressFixture } from '../db/progress-fixture';
@@ -35,6 +36,13 @@ describe('with a worker: actions answer what they did', () => {
       const inbox = await get('/inbox?limit=200', h.tokens[item.routeTo] ?? chen);
       expect(inbox.body.items.filter((i: any) => i.handoffId === handoffId).map((i: any) => i.id)).not.toContain(item.id);
     }
+    // The handoff owner's answer (who owns the data extraction) is read back and leaves their inbox the same way.
+    const question = state.openQuestions.find((q: any) => q.blocking);
+    expect(question).toMatchObject({ id: 'q1', askedOf: 'u-ana' });
+    const answered = await post(`/handoffs/${handoffId}/questions/${question.id}/answer`, h.tokens['u-ana'], { answer: OWNER_ANSWER });
+    expect(answered.status).toBe(200);
+    expect(answered.body.openQuestions.find((q: any) => q.id === question.id).answer).toMatchObject({ by: 'u-ana', text: OWNER_ANSWER });
+    expect((await get('/inbox?limit=200', h.tokens['u-ana'])).body.items.filter((i: any) => i.handoffId === handoffId && i.kind === 'question')).toEqual([]);
     // The row the answer came from is the workflow's write, with its revision.
     const { rows: [row] } = await h.pool.query('SELECT revision, state->>\'stage\' AS stage FROM handoffs WHERE handoff_id = $1', [handoffId]);
     expect(Number(row.revision)).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import type { Person } from '../../src/domain/intake';
+import { answerBlockingQuestions } from '../support/answers';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import { waitForStage, type Harness } from '../support/harness';
 import { startHandoff } from '../support/start-handoff';
@@ -40,6 +41,7 @@ async function completedWithTwoVersions(suffix: string) {
   for (const item of state.reviewItems) {
     expect((await post(`/handoffs/${handoffId}/review-items/${item.id}/decision`, h.tokens[item.routeTo], { decision: 'rejected', packetVersion: 2 })).status).toBe(200);
   }
+  await answerBlockingQuestions(h, handoffId, state);
   const awaiting = await waitForStage(h, handoffId, ['awaiting_signoff']);
   for (const [who, role] of [['u-ben', 'sales'], ['u-chen', 'implementation']] as const) {
     expect((await post(`/handoffs/${handoffId}/signoff`, h.tokens[who], { role, packetVersion: 2, packetHash: awaiting.packet.hash })).status).toBe(200);

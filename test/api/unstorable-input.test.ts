@@ -1,3 +1,4 @@
+import { answerBlockingQuestions } from '../support/answers';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import { waitForStage, type Harness } from '../support/harness';
 import { handoffInReview, startApiHarness } from './support';
@@ -98,6 +99,7 @@ test('POST /handoffs/:id/milestone refuses a criteriaMet lone surrogate with 400
     });
     expect(decided.status).toBe(200);
   }
+  await answerBlockingQuestions(h, handoffId, state);
   const awaiting = await waitForStage(h, handoffId, ['awaiting_signoff']);
   for (const [principal, role] of [['u-ben', 'sales'], ['u-chen', 'implementation']] as const) {
     const signed = await h.request('POST', `/handoffs/${handoffId}/signoff`, {

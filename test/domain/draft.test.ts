@@ -182,6 +182,13 @@ describe('draftPacket options', () => {
     expect(routes.get('scope_promise')).toBe('u-chen');
   });
 
+  it('asks the handoff owner about an unowned dependency even where an old routing table still routes dependency_owner', () => {
+    const packet = draft(sharedFixture('worked-example'), { now: NOW, routing: (category) => (category === 'dependency_owner' ? 'u-pm' : undefined) });
+    expect(packet.reviewItems.map((r) => r.category)).not.toContain('dependency_owner');
+    expect(packet.reviewItems.map((r) => r.routeTo)).not.toContain('u-pm');
+    expect(packet.openQuestions.find((q) => q.id === 'q1')).toMatchObject({ askOf: 'handoff_owner', blocking: true });
+  });
+
   it('defaults the clock to the close time, so drafts are reproducible', () => {
     const bundle = sharedFixture('worked-example');
     expect(draftPacket(bundle)).toEqual(draftPacket(bundle, { now: new Date(bundle.closedAt!) }));

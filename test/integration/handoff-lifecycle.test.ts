@@ -1,3 +1,4 @@
+import { answerBlockingQuestions, OWNER_ANSWER } from '../support/answers';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import { startHarness, waitForStage, type Harness } from '../support/harness';
 import { milestoneStatusUpdate } from '../../src/workflows/definitions';
@@ -38,6 +39,11 @@ test('the worked example goes from intake to a released kickoff', async () => {
     });
     expect(decided.status).toBe(200);
   }
+  // Nobody owns the data extraction: the handoff owner is asked, and review waits for the answer.
+  expect(inReview.reviewItems.some((i: any) => i.category === 'dependency_owner')).toBe(false);
+  expect(inReview.openQuestions.filter((q: any) => q.blocking).map((q: any) => [q.id, q.askedOf])).toEqual([['q1', 'u-ana']]);
+  const answered = await answerBlockingQuestions(h, handoffId, inReview);
+  expect(answered.openQuestions.find((q: any) => q.id === 'q1').answer).toMatchObject({ by: 'u-ana', text: OWNER_ANSWER });
 
   const awaiting = await waitForStage(h, handoffId, ['awaiting_signoff']);
   const { version, hash } = awaiting.packet;

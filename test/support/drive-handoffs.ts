@@ -44,7 +44,10 @@ export async function seen(h: Harness, handoffId: string): Promise<HandoffState 
   return rows[0]?.state ?? undefined;
 }
 
-/** One round of review: every pending decision and blocking answer at once (and a change request for some). */
+/**
+ * One round of review: every pending decision and blocking answer at once (and a change request for
+ * some). The worked example's unowned dependency is such a question, asked of the handoff owner.
+ */
 async function reviewRound(h: Harness, handoffId: string, s: HandoffState, askForChanges: boolean): Promise<void> {
   const handle = h.client.workflow.getHandle(handoffId);
   const version = s.packet!.version;
@@ -94,7 +97,7 @@ export async function drive(
       await pause(250);
       continue;
     }
-    const at = `${s.stage}:${s.packet?.version}:${s.reviewItems.filter((i) => !i.decision).length}:${Object.keys(s.signoffs).length}`;
+    const at = `${s.stage}:${s.packet?.version}:${s.reviewItems.filter((i) => !i.decision).length}:${s.openQuestions.filter((q) => q.blocking && !q.answer).length}:${Object.keys(s.signoffs).length}`;
     if (s.stage === 'completed' || s.stage === 'cancelled') return s;
     // An update lost with a killed worker is sent again (same request ids) when nothing moved for a while.
     if (at !== acted || Date.now() - actedAt > 3_000) {
@@ -217,7 +220,7 @@ export async function driveViaApi(
     }
     const s = res.body as HandoffState;
     if (s.stage === 'completed' || s.stage === 'cancelled') return s;
-    const at = `${s.stage}:${s.packet?.version}:${s.reviewItems.filter((i) => !i.decision).length}:${Object.keys(s.signoffs).length}`;
+    const at = `${s.stage}:${s.packet?.version}:${s.reviewItems.filter((i) => !i.decision).length}:${s.openQuestions.filter((q) => q.blocking && !q.answer).length}:${Object.keys(s.signoffs).length}`;
     if (at !== acted || Date.now() - actedAt > 3_000) {
       actedAt = Date.now();
       const base = `/handoffs/${handoffId}`;

@@ -147,7 +147,7 @@ test('someone whose items these are not sees no decision buttons, and the same r
   expect(after.reviewItems.find((i: { id: string }) => i.id === item.id).decision).toBeUndefined();
 });
 
-test('Chen finds his items in the inbox, decides every one in place, and both owners sign the exact version and hash', async () => {
+test('Chen finds his items in the inbox and decides every one in place, Ana answers who owns the data extraction from hers, and both owners sign the exact version and hash', async () => {
   const chen = await as('u-chen');
   await chen.goto(`${h.api.url}/`);
   // Other test files leave Chen items too: this handoff's are the newest, so they may be pages away.
@@ -173,6 +173,31 @@ test('Chen finds his items in the inbox, decides every one in place, and both ow
     await card.getByRole('button', { name: `Reject ${itemId}` }).click();
     await card.getByText('rejected by u-chen').waitFor();
   }
+  // Nobody owns the data extraction: review waits for the handoff owner's answer, which Chen cannot give.
+  const question = view.openQuestions.find((q: { blocking: boolean }) => q.blocking);
+  expect(question).toMatchObject({ id: 'q1', askedOf: 'u-ana' });
+  expect(await chen.getByLabel(`Answer to ${question.id}`).count()).toBe(0);
+  expect(await chen.locator('.summary-line .badge.stage').textContent()).toContain('in review');
+
+  const ana = await as('u-ana');
+  await ana.goto(`${h.api.url}/`);
+  const asked = ana.getByTestId('inbox-item').filter({ has: ana.locator(`a[href="/handoff/${handoffId}#${question.id}"]`) });
+  while ((await asked.count()) === 0) {
+    const more = ana.getByRole('button', { name: /^Show more/ });
+    await more.waitFor({ timeout: 10_000 });
+    if (await more.isEnabled()) await more.click();
+    else await ana.waitForTimeout(100);
+  }
+  expect(await asked.textContent()).toContain('Question');
+  expect(await asked.textContent()).toContain('Epic and Kronos');
+  expect(await asked.textContent()).toContain('Blocking');
+  await asked.getByRole('link').click();
+  await ana.waitForURL(new RegExp(`/handoff/${handoffId}`));
+  const card = ana.locator(`li#${question.id}`);
+  await card.getByLabel(`Answer to ${question.id}`).fill('Northwind Health (Eli Park) pulls the Epic and Kronos exports; we load them.');
+  await checkPage(ana, 'handoff-question');
+  await card.getByRole('button', { name: 'Send answer' }).click();
+  await card.getByText('answered by u-ana').waitFor();
   await waitForStageShown(chen, 'awaiting signoff');
   const signed = (await h.request('GET', `/handoffs/${handoffId}`, { token: h.tokens['u-chen'] })).body.packet;
   expect(await chen.getByTestId('sign-hash').textContent()).toBe(signed.hash);

@@ -14,6 +14,7 @@ import { PACKET_TOOL_NAME } from '../../src/activities/llm-drafter';
 import { draftPacket } from '../../src/domain/draft';
 import { IntakeBundle } from '../../src/domain/intake';
 import { redactBundle } from '../../src/domain/redact';
+import { OWNER_ANSWER } from '../support/answers';
 import { draftFromRules, startFakeAnthropic, toolUseResponse } from '../support/fake-anthropic';
 import { loadSharedFixture, withDealId } from '../support/fixtures';
 import { startApi } from '../../src/api/server';
@@ -39,12 +40,16 @@ afterAll(async () => {
 let requestCounter = 0;
 const rid = () => `req-${Date.now()}-${++requestCounter}`;
 
+/** Decides every pending item and answers every blocking question (the worked example's: who owns the data extraction). */
 async function decideAll(handoffId: string, state: HandoffState, decision: 'approved' | 'rejected' = 'rejected') {
   const handle = h.client.workflow.getHandle(handoffId);
   for (const item of state.reviewItems.filter((i) => !i.decision)) {
     await handle.executeUpdate(decideReviewItemUpdate, {
       args: [{ itemId: item.id, decision, packetVersion: state.packet!.version, requestId: rid(), actor: { id: item.routeTo, roles: ['reviewer'] } }],
     });
+  }
+  for (const q of state.openQuestions.filter((q) => q.blocking && !q.answer)) {
+    await handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: OWNER_ANSWER, requestId: rid(), actor: { id: q.askedOf!, roles: ['sales'] } }] });
   }
 }
 
@@ -224,6 +229,31 @@ test('failed gates wait for evidence; the evidence and the owner correction, sen
   await handle.terminate('test done');
 });
 
+test('an unowned dependency holds review until the handoff owner says who owns it', async () => {
+  const { handoffId, handle } = await startHandoff(h, withDealId(loadSharedFixture('worked-example'), 'owner-q'));
+  const review = await waitForState(h, handoffId, inStage('in_review'));
+  // Not a review item someone approves: a blocking question to the handoff owner, followed up like one.
+  expect(review.reviewItems.some((i) => i.category === 'dependency_owner')).toBe(false);
+  const q = review.openQuestions.find((x) => x.blocking)!;
+  expect(q).toMatchObject({ id: 'q1', askOf: 'handoff_owner', askedOf: 'u-ana', remindAt: expect.any(String), escalateAt: expect.any(String) });
+  expect(q.question).toMatch(/^Nobody is assigned to getting the data out of Epic and Kronos\. Who owns it: Northwind Health \(Eli Park\) or the implementation team\?/);
+
+  for (const item of review.reviewItems) {
+    await handle.executeUpdate(decideReviewItemUpdate, {
+      args: [{ itemId: item.id, decision: 'rejected', packetVersion: review.packet!.version, requestId: rid(), actor: { id: item.routeTo, roles: ['reviewer'] } }],
+    });
+  }
+  // Every item decided, and still in review: the question holds it.
+  const held = await handle.query(stateQuery);
+  expect([held.stage, held.reviewItems.every((i) => i.decision)]).toEqual(['in_review', true]);
+  // The reviewer cannot settle it for the handoff owner.
+  expect(await refusal(handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: 'We do.', requestId: rid(), actor: chen }] }))).toBe('forbidden');
+  await handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: q.id, answer: OWNER_ANSWER, requestId: rid(), actor: ana }] });
+  const moved = await waitForState(h, handoffId, inStage('awaiting_signoff'));
+  expect(moved.openQuestions.find((x) => x.id === q.id)!.answer).toMatchObject({ by: 'u-ana', text: OWNER_ANSWER });
+  await handle.terminate('test done');
+});
+
 test('a question is answered only by the person asked, and only once', async () => {
   const { handoffId, handle } = await startHandoff(h, withDealId(loadSharedFixture('missing-evidence'), 'questions'));
   const waiting = await waitForState(h, handoffId, inStage('waiting_for_evidence'));
@@ -238,8 +268,8 @@ test('a question is answered only by the person asked, and only once', async () 
 });
 
 test('blocking questions hold review until the person asked answers them', async () => {
-  // The rules drafter asks only non-blocking questions once the gates pass; a drafted packet may ask a
-  // blocking one. A fake Messages endpoint drafts the rules' findings plus one blocking question for sales.
+  // Besides the rules' own (the handoff owner's q1), a drafted packet may ask a blocking question of
+  // someone else. A fake Messages endpoint drafts the rules' findings plus one blocking question for sales.
   const raw = withDealId(loadSharedFixture('worked-example'), 'blocking-q');
   const blocking = { question: 'Which clinic goes live first, and who at Northwind confirms it?', askOf: 'sales' as const, blocking: true };
   const draft = draftFromRules(draftPacket(redactBundle(IntakeBundle.parse(raw)).bundle));
@@ -253,12 +283,14 @@ test('blocking questions hold review until the person asked answers them', async
     expect(q).toMatchObject({ blocking: true, askedOf: 'u-ben' });
     expect(review.reviewItems.length).toBeGreaterThan(0);
 
-    // Every item decided: without the question, review would end here.
+    // Every item decided and the handoff owner's question answered: without the sales question, review would end here.
     for (const item of review.reviewItems) {
       await handle.executeUpdate(decideReviewItemUpdate, {
         args: [{ itemId: item.id, decision: 'rejected', packetVersion: review.packet!.version, requestId: rid(), actor: { id: item.routeTo, roles: ['reviewer'] } }],
       });
     }
+    expect(review.openQuestions.filter((x) => x.blocking).map((x) => x.askedOf).sort()).toEqual(['u-ana', 'u-ben']);
+    await handle.executeUpdate(answerQuestionUpdate, { args: [{ questionId: 'q1', answer: OWNER_ANSWER, requestId: rid(), actor: ana }] });
     const held = await handle.query(stateQuery);
     expect(held.reviewItems.every((i) => i.decision)).toBe(true);
     // Held: still in review two seconds on (moving on takes the worker well under a second).

@@ -24,13 +24,17 @@ async function outbox(handoffId: string) {
   return rows;
 }
 
-test('a stale review item is reminded, then escalated, once each', async () => {
+test('a stale review item or blocking question is reminded, then escalated, once each', async () => {
   const bundle = withDealId(loadSharedFixture('worked-example'), 'sla');
   bundle.owners = { ...bundle.owners, escalation: { id: 'u-lead', name: 'Lee Lead', email: 'lee@vendor.example' } };
   const { handoffId, handle } = await startHandoff(h, bundle, { reminderAfterS: 2, escalateAfterS: 4, repeatEveryS: 3600 });
   const review = await waitForState(h, handoffId, inStage('in_review'));
-  const pending = review.reviewItems.length;
-  expect(pending).toBeGreaterThan(0);
+  // The review items and the question of who owns the data extraction, asked of the handoff owner.
+  const questions = review.openQuestions.filter((q) => q.blocking);
+  expect(questions.map((q) => [q.id, q.askedOf])).toEqual([['q1', 'u-ana']]);
+  const followed = [...review.reviewItems.map((i) => i.routeTo), ...questions.map((q) => q.askedOf)];
+  const pending = followed.length;
+  expect(review.reviewItems.length).toBeGreaterThan(0);
 
   // Wait for every escalation to land (bounded), then a little longer to see nothing repeats.
   const deadline = Date.now() + 20_000;
@@ -44,12 +48,13 @@ test('a stale review item is reminded, then escalated, once each', async () => {
   const escalations = sent.filter((n) => n.kind === 'escalation');
   expect(reminders).toHaveLength(pending);
   expect(escalations).toHaveLength(pending);
-  expect(new Set(reminders.map((n) => n.recipient))).toEqual(new Set(review.reviewItems.map((i) => i.routeTo)));
+  expect(reminders.map((n) => n.recipient).sort()).toEqual([...followed].sort());
   expect(escalations.every((n) => n.recipient === 'u-lead')).toBe(true);
-  expect(sent.map((n) => n.dedupe_key)).toContain(`${handoffId}:r1:reminder:1`);
+  expect(sent.map((n) => n.dedupe_key)).toEqual(expect.arrayContaining([`${handoffId}:r1:reminder:1`, `${handoffId}:q1:reminder:1`, `${handoffId}:q1:escalation:1`]));
 
   const state = await waitForState(h, handoffId, () => true);
   expect(state.reviewItems.every((i) => i.notices?.reminders === 1 && i.notices?.escalations === 1)).toBe(true);
+  expect(state.openQuestions.find((q) => q.id === 'q1')?.notices).toMatchObject({ reminders: 1, escalations: 1 });
   // The next escalation is an interval later, not sooner.
   const next = Date.parse(state.reviewItems[0].escalateAt!);
   expect(next - Date.parse(state.reviewItems[0].routedAt)).toBe((4 + 3600) * 1000);
