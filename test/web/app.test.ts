@@ -182,6 +182,7 @@ test('Chen finds his items in the inbox and decides every one in place, Ana answ
   const ana = await as('u-ana');
   await ana.goto(`${h.api.url}/`);
   const asked = ana.getByTestId('inbox-item').filter({ has: ana.locator(`a[href="/handoff/${handoffId}#${question.id}"]`) });
+  await ana.getByTestId('count-total').waitFor();
   while ((await asked.count()) === 0) {
     const more = ana.getByRole('button', { name: /^Show more/ });
     await more.waitFor({ timeout: 10_000 });
