@@ -75,10 +75,13 @@ export function datesMentioned(sentence: string, reference: string): string[] {
 const RELATIVE_HINT = /\b(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:week|month|year|quarter|today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|end of|next|noon|midnight)|\b\d{1,2}\/\d{1,2}\b|\b\d{4}-\d\d-\d\d\b/i;
 
 function datesIn(sentence: string, reference: string, calendarOnly: boolean): string[] {
-  if (!(calendarOnly ? DATE_HINT : RELATIVE_HINT).test(sentence)) return [];
   const instant = Number.isNaN(Date.parse(reference)) ? new Date(0) : new Date(reference);
-  const out: string[] = [];
-  for (const r of chrono.parse(sentence, { instant, timezone: 'UTC' }, { forwardDate: true })) {
+  // A holiday is read here, and taken out so chrono does not read "Black Friday" as next Friday.
+  const holidays = calendarOnly ? [] : holidaysIn(sentence, instant);
+  const text = holidays.length ? HOLIDAYS.reduce((t, [re]) => t.replace(new RegExp(re.source, 'gi'), ' '), sentence) : sentence;
+  if (!(calendarOnly ? DATE_HINT : RELATIVE_HINT).test(text)) return holidays;
+  const out: string[] = [...holidays];
+  for (const r of chrono.parse(text, { instant, timezone: 'UTC' }, { forwardDate: true })) {
     if (!r.start.isCertain('month')) continue;
     if (calendarOnly && !(r.start.isCertain('day') && CALENDAR_TEXT.test(r.text))) continue;
     const d = r.start.date();
@@ -86,6 +89,38 @@ function datesIn(sentence: string, reference: string, calendarOnly: boolean): st
     out.push(d.toISOString().slice(0, 10));
   }
   return [...new Set(out)];
+}
+
+const utc = (y: number, m: number, d: number): Date => new Date(Date.UTC(y, m, d));
+/** The nth weekday (0 = Sunday) of a month. */
+const nthWeekday = (y: number, m: number, weekday: number, n: number): Date => utc(y, m, 1 + ((weekday - utc(y, m, 1).getUTCDay() + 7) % 7) + 7 * (n - 1));
+const thanksgiving = (y: number): Date => nthWeekday(y, 10, 4, 4);
+const lastMonday = (y: number, m: number): Date => { const d = nthWeekday(y, m, 1, 5); return d.getUTCMonth() === m ? d : nthWeekday(y, m, 1, 4); };
+
+// Holidays as deadlines ("live ahead of Black Friday"), which chrono does not read: the next one on
+// or after the reference date.
+const HOLIDAYS: Array<[RegExp, (year: number) => Date]> = [
+  [/\bnew year'?s (?:day|eve)\b/i, (y) => utc(y, 0, 1)],
+  [/\bvalentine'?s(?: day)?\b/i, (y) => utc(y, 1, 14)],
+  [/\bmemorial day\b/i, (y) => lastMonday(y, 4)],
+  [/\b(?:independence day|fourth of july)\b/i, (y) => utc(y, 6, 4)],
+  [/\blabor day\b/i, (y) => nthWeekday(y, 8, 1, 1)],
+  [/\bhalloween\b/i, (y) => utc(y, 9, 31)],
+  [/\bthanksgiving\b/i, thanksgiving],
+  [/\bblack friday\b/i, (y) => new Date(thanksgiving(y).getTime() + 86_400_000)],
+  [/\bcyber monday\b/i, (y) => new Date(thanksgiving(y).getTime() + 4 * 86_400_000)],
+  [/\bchristmas\b/i, (y) => utc(y, 11, 25)],
+];
+
+function holidaysIn(sentence: string, instant: Date): string[] {
+  const out: string[] = [];
+  for (const [re, dateOf] of HOLIDAYS) {
+    if (!re.test(sentence)) continue;
+    const y = instant.getUTCFullYear();
+    const date = dateOf(y) < utc(y, instant.getUTCMonth(), instant.getUTCDate()) ? dateOf(y + 1) : dateOf(y);
+    out.push(date.toISOString().slice(0, 10));
+  }
+  return out;
 }
 
 export type DateFact = 'go_live' | 'kickoff';

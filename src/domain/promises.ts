@@ -31,19 +31,22 @@ export interface PromiseFinding extends ImpliedPromise {
 const CLAUSE_BREAK = /\s*;\s*|(?<=\.)\s+(?=[a-z])|,?\s+but\s+|,\s+and\s+(?=(?:we|you|they|he|she|our|your|their)\b)|,?\s+and\s+(?=[A-Z][a-z]+ (?:said|mentioned|told|promised|assured|confirmed|offered|replied|answered|agreed)\b)/;
 
 const REPORTING = /^(?:also\s+)?(?:said|says|mentioned|told \w+|promised(?: \w+)?|assured(?: \w+)?|confirmed|committed|offered|guaranteed|claimed|noted|explained|replied|answered|agreed|added|stated)\b(?:\s+that\b(?!'))?\s*/i;
-const BELIEF = /^(?:also\s+)?(?:is under the impression|(?:thinks?|believes?|assumes?|expects?|understands?|hopes?)\b|(?:is|are|was|were) (?:expecting|assuming|counting on|told)\b|(?:has|have) been told\b|(?:is|are) looking forward to\b|(?:was|were) promised\b)(?:\s+that)?\s*/i;
+const BELIEF = /^(?:also\s+)?(?:is under the impression|(?:thinks?|believes?|assumes?|expects?|understands?|hopes?)\b|(?:is|are|was|were) (?:also )?(?:expecting|assuming|counting on|told)\b|(?:has|have) (?:also )?been told\b|(?:is|are) looking forward to\b|(?:was|were) promised\b)(?:\s+that)?\s*/i;
 const WANT = /^(?:also\s+)?(?:wants?|needs?|would (?:also )?like|(?:may|might) (?:also )?want|asked for|requested)\b\s*/i;
 const QUESTION = /^(?:also\s+)?(?:asked|asks|wondered|wanted to know|queried)\b/i;
 const BELIEF_ANYWHERE = /\b(?:(?:was|were|has been|have been) (?:told|assured|promised)|counting on|under the impression|looking forward to|thanks for agreeing|as (?:you|we) (?:said|discussed|agreed)|as promised)\b/i;
 const RESTATEMENT = /\b(?:you|your (?:\w+ )?team|your engineers|your side)\s*(?:'ll|will|would|can|could|said|promised|agreed|mentioned|told|offered|assured|committed)\b/i;
 const NP_BELIEF = /^(?:(?:also|and),?\s+)?(?:our|their|the|my|your)\s+(?:[\w-]+\s+){1,3}?(?:also\s+)?(?:expects?|is expecting|are expecting|assumes?|is assuming|are assuming|believes?|thinks?|(?:is|are) counting on|(?:is|are) under the impression|(?:was|were|has been|have been) (?:told|promised))\b(?:\s+that)?\s*/i;
+const VENDOR_ROLE = /^(?:the\s+|our\s+)?(?:AE|SE|CSM|AM|rep|sales ?rep|account executive|account manager|solutions engineer)\b:?\s+/;
+const BUYER_ROLE = /^(?:the\s+)?(?:customer|client|buyer|prospect)\b:?\s+/i;
+const FIELD_WANT = /^(?:expected|target|desired|requested|required|preferred)\s+[\w -]{1,30}:\s*/i;
 const PRONOUN_BELIEF = /^(?:they|we|she|he)\s+(?:also\s+)?(?:think|thinks|believe|believes|assume|assumes|expect|expects|are expecting|is expecting|(?:may|might) (?:also )?want|want|wants|need|needs|are counting on|is counting on)\b/i;
 
-const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|supported|compatible|tracks?|refresh\w*|re-?plans?|syncs?|meets?|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|live (?:on|by|in)|ready by|in production)\b/i;
+const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|supported|compatible|tracks?|refresh\w*|re-?plans?|syncs?|meets?|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|live (?:on|by|in)|ready by|in production|is a yes|got you covered|consider it done|leave it with me|count on (?:us|me)|take care of|not a problem)\b/i;
 // Words that leave ownership open: the sentence is a dependency finding, reported once there.
 const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\bwork (?:it|this|that) out\b|\btbd\b|\bto be (?:determined|decided|agreed|confirmed)\b|\bstill to be decided\b|\bnobody answered\b|\b(?:talk|think) about (?:that|it|this)\b|\bcheck with\b|\bget back to (?:you|them|her|him)\b|\blook into (?:that|it|this)\b|\bcome back (?:to|on) (?:that|it|this|you)\b/i;
 // A stated boundary: refused, excluded, or acknowledged as the buyer's side.
-const BOUNDARY = /\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\b(?:stays?|remains?) (?:out|with|in|on)\b|\bkeeps? using\b|\b(?:team|vendor|agency|contractor|broker|partner) keeps? (?:that|it|those|them)\b|\bseparate (?:project|engagement|purchase)\b|\boutside what we\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b|\b(?:their|the customer's) responsibility\b|\bby (?:our|their) (?:own |current |existing )?(?:\w+ )?(?:team|contractor|vendor|provider|staff|broker|partner|agency|department)\b/i;
+const BOUNDARY = /\b(?:declined|refused|turned (?:it |that |this )?down|said no)\b|\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\b(?:stays?|remains?) (?:out|with|in|on)\b|\bkeeps? using\b|\b(?:team|vendor|agency|contractor|broker|partner) keeps? (?:that|it|those|them)\b|\bseparate (?:project|engagement|purchase)\b|\boutside what we\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b|\b(?:their|the customer's) responsibility\b|\bby (?:our|their) (?:own |current |existing )?(?:\w+ )?(?:team|contractor|vendor|provider|staff|broker|partner|agency|department)\b/i;
 const NEGATION_WORD = /\b(?:not|never|no)\b|n't\b/i;
 const HARMLESS_NO = /\bno (?:problem|extra|additional|cost|charge)\b/i;
 const PAID_OPTION = /\bpaid option\b|\bfor a fee\b|\bchange order\b|\bscoped? (?:that |it |this )?separately\b|\bseparate (?:sow|order|quote|contract)\b|\bat (?:an )?additional cost\b|\bseparately priced\b|(?<!\bno )\bextra cost\b|\b(?:may|might|could|will|would|plan to|want to|hope to) (?:also )?(?:buy|purchase|order|license)\b/i;
@@ -60,17 +63,17 @@ const ASSENT_VERDICT = /^(?:doable|fine|ok(?:ay)?|possible|realistic|feasible|ac
 const TAG_QUESTION = /,?\s*(?:(?:can|could) you (?:please )?confirm|(?:is that )?right|correct|yes|no|is that correct|am i right)\?\s*$/i;
 // An earlier message quoted under a reply ("-----Original message-----", "On Tue, Carol wrote:", "> …").
 const QUOTED_REPLY = /^-{2,}\s*(?:original message|forwarded message)|^on\b.{0,80}\bwrote:\s*$|^>/im;
-const BARE_ASSENT = /^(?:sure|yes|yeah|ok(?:ay)?|of course|absolutely|no problem|great|sounds good|will do|happy to|definitely|done|fine)(?:[,!.]?\s*(?:we(?:'ll| will| can)? (?:do|handle|manage) (?:it|that|this)|(?:that|it)(?:'s| is) fine|we can do that))?[.!]?$/i;
-const ASSENT_START = /^(?:sure|yes|yeah|absolutely|of course|definitely|no problem|not a problem|happy to|ok(?:ay)?)\b/i;
+const BARE_ASSENT = /^(?:sure|yes|yeah|ok(?:ay)?|of course|absolutely|no problem|great|sounds good|will do|can do|happy to|definitely|done|fine|consider it done|you got it|count on (?:it|us|me)|leave it with me|we've got you covered|on it)(?:[,!.]?\s*(?:we(?:'ll| will| can)? (?:do|handle|manage) (?:it|that|this)|(?:that|it)(?:'s| is) fine|we can do that))?[.!]?$/i;
+const ASSENT_START = /^(?:sure|yes|yeah|absolutely|of course|definitely|no problem|not a problem|happy to|ok(?:ay)?|consider it done|you got it|count on (?:it|us|me)|leave it with me|we've got you covered|will do|can do)\b/i;
 const CONFIRMATION = /\b(?:to confirm|confirming|to recap|recap|as per|per the (?:order form|sow|contract)|(?:is |are )?in the (?:order form|sow|contract|agreement)|attaching|attached|what the (?:sow|contract|order form) (?:says|states)|happy to confirm)\b/i;
 const INCLUSION = /\b(?:is|are) (?:included|covered|standard|part of (?:the|this))\b/i;
 
 const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin)\b/i;
 const TIMELINE = /\b(?:live|ready|running|done|in place|available|launched|delivered|in production)\b[^.;]{0,40}\b(?:before|by|in time for|ahead of|until|no later than)\b|\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open|thanksgiving|christmas|easter|new year|black friday|year[- ]end|eoy|eoq)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\b(?:ready|live|done|in place|up and running|working|running) (?:for|in time for) (?:the |their |our |your )?(?:[\w'-]+ ){0,3}(?:day|week|meeting|launch|season|audit|opening|survey|inspection|event|shoot|kickoff|deadline|rush|peak|show|conference|one)\b|\b(?:\d+|a|one|two|three|four|five|six) sprints?\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
-const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bsaturdays?\b|\bsundays?\b|\bovernight\b|\bpick up the phone\b|\bsupport calls?\b|\b(?:join|attend|sit in on|dial into)\b[^.;]{0,40}\b(?:meetings?|calls?|stand-?ups?|reviews?|huddles?|syncs?|committee)\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning|month|quarter)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:analyst|engineer|contact)\b/i;
-const SCOPE = /\b(?:add|adding|added|extra|additional|more|instead of|pull|extract|provide|deliver|take care of|convert|configure|create|write|own|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|no charge|free of charge|for free|set(?:ting)? up|build|migrate|scan|host|install|onboard|train|handle|cover|covers|covering|include[sd]?|run|do the)\b|\ball \d+\b/i;
+const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bsaturdays?\b|\bsundays?\b|\bovernight\b|\bpick up the phone\b|\bsupport calls?\b|\b(?:join|attend|sit in on|dial into)\b[^.;]{0,40}\b(?:meetings?|calls?|stand-?ups?|reviews?|huddles?|syncs?|committee)\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning|month|quarter)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:support )?(?:analyst|engineer|contact)\b|\bturnaround\b|\bassigned to (?:you|them|your team|their team)\b/i;
+const SCOPE = /\b(?:add|adding|added|extra|additional|more|seats?|seat count|licen[cs]es|load(?:ed|ing)?|import(?:ed|ing)?|(?:bring|brought|come|move) over|instead of|pull|extract|provide|deliver|take care of|convert|configure|create|write|own|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|no charge|free of charge|for free|set(?:ting)? up|build|migrate|scan|host|install|onboard|train|handle|cover|covers|covering|include[sd]?|run|do the)\b|\ball \d+\b/i;
 const CAPABILITY = /\bhandles?\b[^.;]{0,30}\b(?:\d|million|thousand|volume|load|traffic|peaks?|events?|transactions?|requests?|users?)\b|\b(?:is|are) (?:supported|compatible)\b/i;
-const MORE_SCOPE = /\b(?:add|adding|extra|additional|more|instead of|throw (?:it |that )?in|squeeze (?:it |that |this |\w+ )?in|bring (?:\w+ ){0,3}on\b|(?<![\w-]|\b(?:a|one|per|each|every) )(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) (?!(?:week|day|month|quarter|half|time|phase|year|shift|round|opinion|thought)s?\b)(?=[a-z])|at no (?:extra |additional )?(?:cost|charge)|free of charge|for free|cover (?:all|the)|all \d+|onboard)\b/i;
+const MORE_SCOPE = /\b(?:add|adding|extra|additional|more|plus (?:the |another |an? )?(?:\d|extra|additional|other)|instead of|throw (?:it |that )?in|squeeze (?:it |that |this |\w+ )?in|bring (?:\w+ ){0,3}on\b|(?<![\w-]|\b(?:a|one|per|each|every) )(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) (?!(?:week|day|month|quarter|half|time|phase|year|shift|round|opinion|thought)s?\b)(?=[a-z])|at no (?:extra |additional )?(?:cost|charge)|free of charge|for free|cover (?:all|the)|all \d+|onboard)\b/i;
 const DATED_EVENT = /\b(?:board meeting|board meets|meeting|board|deadline|launch|demo|event|conference|audit|open enrollment|opening|season)\b/i;
 const HISTORY = /\bhistor\w*|\barchiv\w*|\bmigrat\w*|\bback ?fill\w*|\bgoing back\b|\bolder than\b/i;
 const LIMIT_WORDS = /\b(?:older than|more than|beyond|over|up to|at most|maximum|no more than|last)\b/i;
@@ -110,6 +113,8 @@ interface ContractContext {
   nameWords: Set<string>;
   /** Words of the sold deliverables (and their first six letters), for claims about the product. */
   productWords: Set<string>;
+  /** hasNegatedVerb per clause text, for this draft only. */
+  negations: Map<string, boolean>;
   systems: Map<string, { names: string[]; sentence: EvidenceSentence }>;
 }
 
@@ -175,20 +180,22 @@ export function promiseFindings(docs: AnalyzedDocument[], bundle: IntakeBundle):
 
 function promiseIn(clauses: Clause[], i: number, contract: ContractContext, events: Map<string, string>): PromiseFinding | null {
   const clause = clauses[i];
-  const reading = readClause(clause, contract);
+  const read = readClause(clause, contract);
+  // Lines listed under "Recapping where I think we landed:" are the writer's understanding of the deal.
+  const reading = read.mode === 'plain' && underRecap(clauses, i) ? { ...read, mode: 'belief' as const } : read;
   // "Mo is under the impression X, can you confirm?" still holds the belief.
   const tagged = reading.mode === 'belief' && TAG_QUESTION.test(clause.text);
   if (reading.mode === 'question' || (/\?\s*$/.test(clause.text) && !tagged)) return null;
   const content = tagged ? reading.content.replace(TAG_QUESTION, '') : reading.content;
   if (VAGUE_OWNER.test(clause.text) || PAID_OPTION.test(clause.text) || HEDGE.test(content)) return null;
-  if (GENERIC_OTHERS.test(content) || PAST_FACT.test(content)) return null;
-  if (isRefusal(content)) return null;
+  if (GENERIC_OTHERS.test(content) || PAST_FACT.test(content) || SALES_ADMIN.test(content)) return null;
+  if (isRefusal(content, contract)) return null;
   const verdict = VERDICT.exec(content.trim());
   if (verdict && !ASSENT_VERDICT.test(verdict[1])) return null;
 
   let subject: Clause = clause;
   let extra: Citation[] = [];
-  const empty = topicWords(content, contract).length === 0 || verdict !== null;
+  const empty = topicWords(content, contract).length === 0 || verdict !== null || BARE_ASSENT.test(content.trim());
   if (reading.side === 'vendor' && empty) {
     // "Marco assured her it can", "Ben said no problem": the content is the request it answers, the
     // clause before it or, in a reply above a quoted message, the request quoted below.
@@ -196,7 +203,9 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
     const request = previous && (previous.sentence === clause.sentence || previous.sentence.documentId === clause.sentence.documentId) ? previous : quotedRequest(clauses, i);
     if (!request) return null;
     const requestConflict = contractConflict(request, contract);
-    if (BARE_ASSENT.test(content.trim()) && !requestConflict) return null;
+    // A bare "sure" to small talk says nothing; to a request the contract does not back, it agrees.
+    const requestAsks = /\?\s*$/.test(request.text) || REQUEST.test(request.text) || readClause(request, contract).mode === 'want';
+    if (BARE_ASSENT.test(content.trim()) && !requestConflict && !requestAsks) return null;
     if (!requestConflict && backedByContract(request.text, contract)) return null;
     subject = request;
     if (request.sentence !== clause.sentence) extra = [cite(request.sentence)];
@@ -213,8 +222,10 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   const conflict = contractConflict(subject, contract);
   // A want, or a buyer stating something beyond the contract ("Priya confirmed the go-live target of
   // January 15"), is an expectation unless the vendor turned it down.
-  const asks = reading.mode === 'want' || (reading.side === 'buyer' && reading.mode === 'claim');
-  const wanted = asks && conflict !== null && !refusedNext(clauses, i, contract);
+  // A buyer's plain "routing live the first week of September" sets a date the contract does not.
+  const asks = reading.mode === 'want' || (reading.side === 'buyer' && (reading.mode === 'claim' || (reading.mode === 'plain' && conflict?.category === 'timeline_commitment')));
+  // A request the vendor answers in the next clause is reported once, with the answer.
+  const wanted = asks && conflict !== null && !refusedNext(clauses, i, contract) && !answeredNext(clauses, i, contract);
   if (!committed && !wanted) return null;
   if (!conflict && backedByContract(subject.text, contract, CONFIRMATION.test(clause.sentence.text) || INCLUSION.test(content))) return null;
 
@@ -224,7 +235,7 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   if (answers && previous.sentence !== clause.sentence) extra = [cite(previous.sentence)];
   const categoryText = answers ? `${previous.text} ${subject.text}` : subject.text;
   const promisedBy = promisedDate(subject, events) ?? (answers ? promisedDate(previous, events) : undefined);
-  const category = conflict?.category ?? categoryOf(categoryText, promisedBy, product && !FUTURE.test(content));
+  const category = conflict?.category ?? categoryOf(categoryText, promisedBy, product);
   // A date on or after the contract's own go-live ("end of Q1 works" against March 15) asks nothing more.
   if (category === 'timeline_commitment' && !conflict && promisedBy && contract.goLive && promisedBy >= contract.goLive.date) return null;
   const reason: Reason = conflict ? 'exceeds contract' : VAGUE.test(clause.text) ? 'vague commitment' : 'not in contract';
@@ -239,9 +250,9 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
 }
 
 function readClause(clause: Clause, contract: ContractContext): Reading {
-  let text = clause.text;
-  // "Priya, to recap: …" addresses someone; the speaker is the author.
-  const vocative = /^([A-Z][a-z]+),\s+/.exec(text);
+  let text = clause.text.replace(BULLET, '');
+  // "Priya, to recap: …", "Dana - on the named engineer …" address someone; the speaker is the author.
+  const vocative = /^([A-Z][a-z]+)\s*(?:,|\s[-\u2013\u2014])\s+/.exec(text);
   if (vocative && contract.names.has(vocative[1].toLowerCase())) text = text.slice(vocative[0].length);
   text = text.replace(/^(?:just )?(?:to confirm|to recap|as discussed|as we discussed)(?: what we discussed)?[:,]\s*/i, '');
   const author = clause.sentence.author;
@@ -255,6 +266,12 @@ function readClause(clause: Clause, contract: ContractContext): Reading {
   // "Our night dispatch team expects …", "our board chair is expecting …": a belief without a name.
   const group = NP_BELIEF.exec(text);
   if (!prefix && group) return { side: /^our\b/i.test(text) ? author : 'buyer', mode: 'belief', content: text.slice(group[0].length) };
+  // Roles stand for people in deal notes: "AE committed to …", "Customer asked for 24/7 support".
+  const role = !prefix ? VENDOR_ROLE.exec(text) ?? BUYER_ROLE.exec(text) : null;
+  if (role) return modeOf(text.slice(role[0].length), VENDOR_ROLE.test(text) ? 'vendor' : 'buyer');
+  // An intake form's "Expected go-live: …" is what the buyer asks for.
+  const field = FIELD_WANT.exec(text);
+  if (!prefix && field) return { side: side ?? author, mode: 'want', content: text.slice(field[0].length) };
   const named = /^(?:(?:and|then|so)\s+)?([A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?\s+/.exec(text);
   const namedSide = named ? contract.names.get(named[1].toLowerCase()) : undefined;
   if (named && namedSide) {
@@ -294,12 +311,18 @@ function modeOf(rest: string, side: Side | undefined): Reading {
 // A refusal or an acknowledged boundary. compromise decides whether a negation word negates the
 // clause's verb ("we cannot offer", "does not expect") rather than sitting in a phrase ("no problem").
 // Only the main clause counts: "so front desks can see who hasn't confirmed" refuses nothing.
-function isRefusal(content: string): boolean {
+function isRefusal(content: string, contract: ContractContext): boolean {
   const main = content.split(SUBORDINATE)[0];
-  if (BARE_NO.test(main.trim()) || BOUNDARY.test(main)) return true;
+  if (BARE_NO.test(main.trim()) || BOUNDARY.test(main) || NEGATED_AUXILIARY.test(main)) return true;
   if (!NEGATION_WORD.test(main) || HARMLESS_NO.test(main)) return false;
-  return hasNegatedVerb(main);
+  // compromise is the costliest step of a draft; a clause is often asked again (refusedNext).
+  let negated = contract.negations.get(main);
+  if (negated === undefined) contract.negations.set(main, (negated = hasNegatedVerb(main)));
+  return negated;
 }
+
+// A negated auxiliary is a negated verb without asking compromise.
+const NEGATED_AUXILIARY = /\b(?:is|are|was|were|has|have|had|did|could|would|should)\s+not\b|\b(?:isn't|aren't|wasn't|weren't|hasn't|haven't|hadn't|didn't|couldn't|wouldn't|shouldn't)\b/i;
 
 const SUBORDINATE = /,?\s+(?:so|so that|who|which|because|since|whereas|although|though)\s+/i;
 // "not at the moment, only SMS", "no, that stays with them": an answer that starts by saying no.
@@ -314,34 +337,57 @@ function quotedRequest(clauses: Clause[], i: number): Clause | undefined {
   return clauses.slice(marker + 1).find((c) => c.sentence.documentId === doc && (/\?\s*$/.test(c.text) || REQUEST.test(c.text)));
 }
 
+// Paperwork of the sale ("Ben will send the redlined order form Friday") is not delivery work.
+const SALES_ADMIN = /\b(?:send|share|forward|sign|countersign|email|get you)\b[^.;]{0,30}\b(?:order form|sow|contract|proposal|quote|pricing|redline[sd]?|invoice|msa|paperwork|docusign|signature)\b/i;
+const BULLET = /^(?:[-*\u2022\u2013]|\d{1,2}[.)])\s+/;
+const RECAP_LEAD = /\b(?:recap\w*|to confirm|summary|where (?:i think )?we landed|what we agreed|as agreed|my understanding|our understanding)\b[^.]*:\s*$/i;
+
+function underRecap(clauses: Clause[], i: number): boolean {
+  if (!BULLET.test(clauses[i].text)) return false;
+  for (let j = i - 1; j >= 0 && clauses[j].sentence.documentId === clauses[i].sentence.documentId; j--) {
+    if (RECAP_LEAD.test(clauses[j].text)) return true;
+    if (!BULLET.test(clauses[j].text)) return false;
+  }
+  return false;
+}
+
 const REQUEST = /\b(?:can|could|would|will) you\b|\bplease\b|\bwe(?:'d| would) (?:also )?like\b/i;
-const FUTURE = /\b(?:will|'ll|would|'d|going to|shall)\b/i;
 
 // What the product does, said in the present tense by the vendor ("the permit board pulls status
 // from all 40 county portals", "if a shoot moves, the call sheets regenerate"): a capability claim.
 // The subject must name something the contract sells, so narration ("the customer wants") is not one.
-const PRODUCT_PRESENT = /^(?:(?:yes|yeah|yep|sure|right|and|so|plus|also|correct)[,!.]?\s+)*(?:the|our|your|its|this|that|each|every|all(?:\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten))?)\s+((?:(?!(?:to|will|would|should|must|might|may|could|was|were|had|did)\b)[\w-]+\s+){1,5}?)(?:(?:also|automatically|already|just|even|still|now)\s+)?(?:[a-z][\w-]*[^s\s'\W]s|is|are|can)\b/i;
+const PRODUCT_PRESENT = /^(?:(?:yes|yeah|yep|sure|right|and|so|plus|also|correct)[,!.]?\s+)*((?:the|our|your|its|this|that|each|every|all(?:\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten))?)\s+)?((?:(?!(?:to|will|would|should|must|might|may|could|can|was|were|had|did)\b)[\w-]+\s+){1,5}?)(?:(?:also|automatically|already|just|even|still|now)\s+)?(?:[a-z][\w-]*[^s\s'\W]s|is|are|(?:can|will|would|could)\s+\w+)\b/i;
 const CONDITION = /^(?:if|when|whenever|once|as soon as)\s+[^,]{3,60},\s*/i;
 
 function productClaim(content: string, contract: ContractContext): boolean {
   const text = content.trim().replace(CONDITION, '');
   const m = PRODUCT_PRESENT.exec(text);
   // The product may be named just after the verb: "all three channels are forecast in one model".
-  const head = m ? text.slice(0, m[0].length).concat(' ', text.slice(m[0].length).split(/\s+/).slice(0, 3).join(' ')) : '';
-  return m !== null && contentWords(head).some((w) => contract.productWords.has(w) || (w.length >= 6 && contract.productWords.has(w.slice(0, 6))));
+  if (!m) return false;
+  // Without a determiner ("inbox flags mismatched hours", notes shorthand) the subject itself names the product.
+  const head = m[1] ? text.slice(0, m[0].length).concat(' ', text.slice(m[0].length).split(/\s+/).slice(0, 3).join(' ')) : m[2];
+  return contentWords(head).some((w) => contract.productWords.has(w) || (w.length >= 6 && contract.productWords.has(w.slice(0, 6))));
+}
+
+function answeredNext(clauses: Clause[], i: number, contract: ContractContext): boolean {
+  const next = clauses[i + 1];
+  if (!next || next.sentence.documentId !== clauses[i].sentence.documentId) return false;
+  const reading = readClause(next, contract);
+  return reading.side === 'vendor' && ASSENT_START.test(reading.content.trim());
 }
 
 // A request the vendor turned down in the next sentences ("Paula would also like OSHA filings
 // handled. Marco said we cannot file with OSHA.") is a boundary, not a promise.
 function refusedNext(clauses: Clause[], i: number, contract: ContractContext): boolean {
   const words = new Set(topicWords(clauses[i].text, contract));
-  return clauses.slice(i + 1, i + 4).some((c) => c.sentence.documentId === clauses[i].sentence.documentId && isRefusal(c.text) && topicWords(c.text, contract).some((w) => words.has(w)));
+  return clauses.slice(i + 1, i + 4).some((c) => c.sentence.documentId === clauses[i].sentence.documentId && isRefusal(c.text, contract) && topicWords(c.text, contract).some((w) => words.has(w)));
 }
 
 function categoryOf(text: string, promisedBy: string | undefined, productPresent = false): PromiseCategory {
   if (TIMELINE.test(text)) return 'timeline_commitment';
-  // "the forecast pulls in depletion data every night": what the product does, whatever it names.
-  if (productPresent) return 'feasibility';
+  // "the forecast pulls in depletion data every night": what the product does, whatever it names,
+  // unless it says when the product will be ready ("scheduling will be ready the week of May 10").
+  if (productPresent && !(promisedBy && TIMELINE_DELIVERY.test(text))) return 'feasibility';
   if (SUPPORT.test(text)) return 'support_expectation';
   // "add the two new properties opening in March": more work, whatever date it carries.
   if (MORE_SCOPE.test(text)) return 'scope_promise';
@@ -410,7 +456,7 @@ function contractConflict(clause: Clause, contract: ContractContext): Conflict |
     return { category: 'support_expectation', source: cite(hours) };
   }
   if (contract.goLive && (dateFactOf(text) === 'go_live' || /\b(?:live|in production|launch)\b/i.test(text))) {
-    const date = extractDates(text, clause.sentence.capturedAt)[0];
+    const date = datesMentioned(text, clause.sentence.capturedAt)[0];
     if (date && date < contract.goLive.date) return { category: 'timeline_commitment', source: cite(contract.goLive.sentence) };
   }
   for (const [kind, sold] of contract.systems) {
@@ -493,6 +539,7 @@ function contractContext(docs: AnalyzedDocument[], bundle: IntakeBundle): Contra
     names,
     nameWords: new Set(contentWords(allNames.join(' ')).concat(contentWords(bundle.customer.name))),
     productWords: productWordsOf(docs),
+    negations: new Map(),
     systems,
   };
 }

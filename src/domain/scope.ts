@@ -116,5 +116,7 @@ function itemBefore(source: string, sentence: EvidenceSentence, end: number): Sp
   const item = withoutTrailingPunctuation(source, { text: source.slice(start, end), start, end });
   const trimmed: Span[] = [];
   pushTrimmed(source, item.start, item.end, trimmed);
+  // "Ian said that's not included": the pronoun points back at an item named before, not one of its own.
+  if (trimmed[0] && /^(?:that|this|it|those|these|which)(?:'s|\s+is|\s+are)?$/i.test(trimmed[0].text)) return null;
   return trimmed[0] && /[A-Za-z]{3}/.test(trimmed[0].text) ? trimmed[0] : null;
 }

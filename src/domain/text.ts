@@ -99,11 +99,11 @@ const NUMBER_WORDS: Record<string, number> = {
   one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
   eleven: 11, twelve: 12, fifteen: 15, eighteen: 18, twenty: 20, 'twenty-four': 24, thirty: 30, 'thirty-six': 36,
 };
-export const NUMBER_PATTERN = `(?:\\d+|${Object.keys(NUMBER_WORDS).sort((a, b) => b.length - a.length).join('|')})`;
+export const NUMBER_PATTERN = `(?:\\d{1,3}(?:,\\d{3})+|\\d+|${Object.keys(NUMBER_WORDS).sort((a, b) => b.length - a.length).join('|')})`;
 
 /** Parses "12" or "twelve" (case-insensitive). */
 export function parseCount(word: string): number | undefined {
   const lower = word.toLowerCase();
-  if (/^\d+$/.test(lower)) return Number(lower);
+  if (/^\d{1,3}(?:,\d{3})+$|^\d+$/.test(lower)) return Number(lower.replace(/,/g, ''));
   return NUMBER_WORDS[lower];
 }
