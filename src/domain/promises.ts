@@ -34,9 +34,13 @@ const REPORTING = /^(?:also\s+)?(?:said|says|mentioned|told \w+|promised(?: \w+)
 const BELIEF = /^(?:also\s+)?(?:is under the impression|(?:thinks?|believes?|assumes?|expects?|understands?|hopes?)\b|(?:is|are|was|were) (?:also )?(?:expecting|assuming|counting on|told)\b|(?:has|have) (?:also )?been told\b|(?:is|are) looking forward to\b|(?:was|were) promised\b)(?:\s+that)?\s*/i;
 const WANT = /^(?:also\s+)?(?:wants?|needs?|would (?:also )?like|(?:may|might) (?:also )?want|asked for|requested)\b\s*/i;
 const QUESTION = /^(?:also\s+)?(?:asked|asks|wondered|wanted to know|queried)\b/i;
-const BELIEF_ANYWHERE = /\b(?:(?:was|were|has been|have been) (?:told|assured|promised)|counting on|under the impression|looking forward to|thanks for agreeing|as (?:you|we) (?:said|discussed|agreed)|as promised)\b/i;
+const BELIEF_ANYWHERE = /\b(?:(?:was|were|has been|have been) (?:told|assured|promised)|counting on|under the impression|looking forward to|thanks for agreeing|as (?:you|we) (?:said|discussed|agreed)|as promised|per your (?:demo|call|email|note|proposal|deck|slides)|as (?:you|your team) (?:showed|demoed))\b/i;
 const RESTATEMENT = /\b(?:you|your (?:\w+ )?team|your engineers|your side)\s*(?:'ll|will|would|can|could|said|promised|agreed|mentioned|told|offered|assured|committed)\b/i;
 const NP_BELIEF = /^(?:(?:also|and),?\s+)?(?:our|their|the|my|your)\s+(?:[\w-]+\s+){1,3}?(?:also\s+)?(?:expects?|is expecting|are expecting|assumes?|is assuming|are assuming|believes?|thinks?|(?:is|are) counting on|(?:is|are) under the impression|(?:was|were|has been|have been) (?:told|promised))\b(?:\s+that)?\s*/i;
+const SAME_PAGE = /^(?:just )?(?:so (?:that )?we(?:'re| are) (?:on the same page|aligned)|for the record|to be clear|as a reminder|my understanding is(?: that)?|our understanding is(?: that)?)[:,]?\s*/i;
+// The customer's own people doing the work ("their maintenance crew will mount the sensors", "their
+// nephew handles the website"): the customer's side, not a promise.
+const OWN_SIDE = /^(?:their|our)\s+(?:[\w-]+\s+){0,3}?(?:will|'ll|would|can|handles?|owns?|does|manages?|runs?|keeps?|takes? care of|(?:is|are) going to|builds?|mounts?|maps?|installs?)\b/i;
 const VENDOR_ROLE = /^(?:the\s+|our\s+)?(?:AE|SE|CSM|AM|rep|sales ?rep|account executive|account manager|solutions engineer)\b:?\s+/;
 const BUYER_ROLE = /^(?:the\s+)?(?:customer|client|buyer|prospect)\b:?\s+/i;
 const FIELD_WANT = /^(?:expected|target|desired|requested|required|preferred)\s+[\w -]{1,30}:\s*/i;
@@ -44,9 +48,9 @@ const PRONOUN_BELIEF = /^(?:they|we|she|he)\s+(?:also\s+)?(?:think|thinks|believ
 
 const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|supported|compatible|tracks?|refresh\w*|re-?plans?|syncs?|meets?|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|live (?:on|by|in)|ready by|in production|is a yes|got you covered|consider it done|leave it with me|count on (?:us|me)|take care of|not a problem)\b/i;
 // Words that leave ownership open: the sentence is a dependency finding, reported once there.
-const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\bwork (?:it|this|that) out\b|\btbd\b|\bto be (?:determined|decided|agreed|confirmed)\b|\bstill to be decided\b|\bnobody answered\b|\b(?:talk|think) about (?:that|it|this)\b|\bcheck with\b|\bget back to (?:you|them|her|him)\b|\blook into (?:that|it|this)\b|\bcome back (?:to|on) (?:that|it|this|you)\b/i;
+const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\bwork (?:it|this|that) out\b|\btbd\b|\bto be (?:determined|decided|agreed|confirmed)\b|\bstill to be decided\b|\bnobody answered\b|\b(?:talk|think) about (?:that|it|this)\b|\bcheck with\b|\bget back to (?:you|them|her|him)\b|\blook into (?:that|it|this)\b|\bcome back (?:to|on) (?:that|it|this|you|them|her|him)\b/i;
 // A stated boundary: refused, excluded, or acknowledged as the buyer's side.
-const BOUNDARY = /\b(?:declined|refused|turned (?:it |that |this )?down|said no)\b|\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\b(?:stays?|remains?) (?:out|with|in|on)\b|\bkeeps? using\b|\b(?:team|vendor|agency|contractor|broker|partner) keeps? (?:that|it|those|them)\b|\bseparate (?:project|engagement|purchase)\b|\boutside what we\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b|\b(?:their|the customer's) responsibility\b|\bby (?:our|their) (?:own |current |existing )?(?:\w+ )?(?:team|contractor|vendor|provider|staff|broker|partner|agency|department)\b/i;
+const BOUNDARY = /\b(?:declined|refused|turned (?:it |that |this )?down|said no)\b|\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\b(?:stays?|remains?) (?:out|with|in|on)\b|\bkeeps? using\b|\b(?:team|vendor|agency|contractor|broker|partner) keeps? (?:that|it|those|them)\b|\b(?:separate|different) (?:project|engagement|purchase|product|module|offering)\b|\boutside what we\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b|\b(?:their|the customer's) responsibility\b|\bby (?:our|their) (?:own |current |existing )?(?:\w+ )?(?:team|contractor|vendor|provider|staff|broker|partner|agency|department)\b/i;
 const NEGATION_WORD = /\b(?:not|never|no)\b|n't\b/i;
 const HARMLESS_NO = /\bno (?:problem|extra|additional|cost|charge)\b/i;
 const PAID_OPTION = /\bpaid option\b|\bfor a fee\b|\bchange order\b|\bscoped? (?:that |it |this )?separately\b|\bseparate (?:sow|order|quote|contract)\b|\bat (?:an )?additional cost\b|\bseparately priced\b|(?<!\bno )\bextra cost\b|\b(?:may|might|could|will|would|plan to|want to|hope to) (?:also )?(?:buy|purchase|order|license)\b/i;
@@ -66,15 +70,15 @@ const QUOTED_REPLY = /^-{2,}\s*(?:original message|forwarded message)|^on\b.{0,8
 const BARE_ASSENT = /^(?:sure|yes|yeah|ok(?:ay)?|of course|absolutely|no problem|great|sounds good|will do|can do|happy to|definitely|done|fine|consider it done|you got it|count on (?:it|us|me)|leave it with me|we've got you covered|on it)(?:[,!.]?\s*(?:we(?:'ll| will| can)? (?:do|handle|manage) (?:it|that|this)|(?:that|it)(?:'s| is) fine|we can do that))?[.!]?$/i;
 const ASSENT_START = /^(?:sure|yes|yeah|absolutely|of course|definitely|no problem|not a problem|happy to|ok(?:ay)?|consider it done|you got it|count on (?:it|us|me)|leave it with me|we've got you covered|will do|can do)\b/i;
 const CONFIRMATION = /\b(?:to confirm|confirming|to recap|recap|as per|per the (?:order form|sow|contract)|(?:is |are )?in the (?:order form|sow|contract|agreement)|attaching|attached|what the (?:sow|contract|order form) (?:says|states)|happy to confirm)\b/i;
-const INCLUSION = /\b(?:is|are) (?:included|covered|standard|part of (?:the|this))\b/i;
+const INCLUSION = /\b(?:is|are) (?:included|covered|standard|part of (?:the|this))\b|\b(?:package|order|sow|contract|subscription|plan) (?:covers|includes)\b/i;
 
-const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin)\b/i;
-const TIMELINE = /\b(?:live|ready|running|done|in place|available|launched|delivered|in production)\b[^.;]{0,40}\b(?:before|by|in time for|ahead of|until|no later than)\b|\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open|thanksgiving|christmas|easter|new year|black friday|year[- ]end|eoy|eoq)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\b(?:ready|live|done|in place|up and running|working|running) (?:for|in time for) (?:the |their |our |your )?(?:[\w'-]+ ){0,3}(?:day|week|meeting|launch|season|audit|opening|survey|inspection|event|shoot|kickoff|deadline|rush|peak|show|conference|one)\b|\b(?:\d+|a|one|two|three|four|five|six) sprints?\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
+const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|up|open(?:ed)? (?:to|for)|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin)\b/i;
+const TIMELINE = /\b(?:live|ready|up|running|done|in place|available|launched|delivered|in production|open(?:ed)? (?:to|for) \w+)\b[^.;]{0,40}\b(?:before|by|in time for|ahead of|until|no later than)\b|\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open|thanksgiving|christmas|easter|new year|black friday|year[- ]end|eoy|eoq)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\b(?:ready|live|done|in place|up and running|working|running) (?:for|in time for) (?:the |their |our |your )?(?:[\w'-]+ ){0,3}(?:day|week|meeting|launch|season|audit|opening|survey|inspection|event|shoot|kickoff|deadline|rush|peak|show|conference|one)\b|\b(?:\d+|a|one|two|three|four|five|six) sprints?\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
 const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bsaturdays?\b|\bsundays?\b|\bovernight\b|\bpick up the phone\b|\bsupport calls?\b|\b(?:join|attend|sit in on|dial into)\b[^.;]{0,40}\b(?:meetings?|calls?|stand-?ups?|reviews?|huddles?|syncs?|committee)\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning|month|quarter)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:support )?(?:analyst|engineer|contact)\b|\bturnaround\b|\bassigned to (?:you|them|your team|their team)\b/i;
 const SCOPE = /\b(?:add|adding|added|extra|additional|more|seats?|seat count|licen[cs]es|load(?:ed|ing)?|import(?:ed|ing)?|(?:bring|brought|come|move) over|instead of|pull|extract|provide|deliver|take care of|convert|configure|create|write|own|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|no charge|free of charge|for free|set(?:ting)? up|build|migrate|scan|host|install|onboard|train|handle|cover|covers|covering|include[sd]?|run|do the)\b|\ball \d+\b/i;
 const CAPABILITY = /\bhandles?\b[^.;]{0,30}\b(?:\d|million|thousand|volume|load|traffic|peaks?|events?|transactions?|requests?|users?)\b|\b(?:is|are) (?:supported|compatible)\b/i;
 const MORE_SCOPE = /\b(?:add|adding|extra|additional|more|plus (?:the |another |an? )?(?:\d|extra|additional|other)|instead of|throw (?:it |that )?in|squeeze (?:it |that |this |\w+ )?in|bring (?:\w+ ){0,3}on\b|(?<![\w-]|\b(?:a|one|per|each|every) )(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) (?!(?:week|day|month|quarter|half|time|phase|year|shift|round|opinion|thought)s?\b)(?=[a-z])|at no (?:extra |additional )?(?:cost|charge)|free of charge|for free|cover (?:all|the)|all \d+|onboard)\b/i;
-const DATED_EVENT = /\b(?:board meeting|board meets|meeting|board|deadline|launch|demo|event|conference|audit|open enrollment|opening|season)\b/i;
+const DATED_EVENT = /\b(?:board meeting|board meets|meeting|board|deadline|launch|demo|event|conference|audit|inspection|survey|open enrollment|opening|season)\b/i;
 const HISTORY = /\bhistor\w*|\barchiv\w*|\bmigrat\w*|\bback ?fill\w*|\bgoing back\b|\bolder than\b/i;
 const LIMIT_WORDS = /\b(?:older than|more than|beyond|over|up to|at most|maximum|no more than|last)\b/i;
 const BUSINESS_HOURS = /\bbusiness hours\b|\bbusiness days?\b|\b9(?:am|:00)?\s*-\s*5(?:pm|:00)?\b|\bstandard support\b/i;
@@ -98,7 +102,7 @@ const CUE_WORDS = new Set(contentWords(
   'looking forward want wants also too include included including sure before after will can could would should ' +
   'need needs just confirm confirming discussed team know thanks fine okay ok problem definitely course covered ' +
   'standard recap order form sow attaching attached happy yes great said mention noted ' +
-  'exactly really actually basically absolutely totally precisely',
+  'exactly really actually basically absolutely totally precisely package both cover covers built box native natively seamless seamlessly',
 ));
 
 interface ContractContext {
@@ -189,6 +193,8 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   const content = tagged ? reading.content.replace(TAG_QUESTION, '') : reading.content;
   if (VAGUE_OWNER.test(clause.text) || PAID_OPTION.test(clause.text) || HEDGE.test(content)) return null;
   if (GENERIC_OTHERS.test(content) || PAST_FACT.test(content) || SALES_ADMIN.test(content)) return null;
+  const own = OWN_SIDE.exec(content.trim());
+  if (own && (/^their/i.test(own[0]) ? clause.sentence.author === 'vendor' : reading.side === 'buyer')) return null;
   if (isRefusal(content, contract)) return null;
   const verdict = VERDICT.exec(content.trim());
   if (verdict && !ASSENT_VERDICT.test(verdict[1])) return null;
@@ -227,7 +233,11 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   // A request the vendor answers in the next clause is reported once, with the answer.
   const wanted = asks && conflict !== null && !refusedNext(clauses, i, contract) && !answeredNext(clauses, i, contract);
   if (!committed && !wanted) return null;
-  if (!conflict && backedByContract(subject.text, contract, CONFIRMATION.test(clause.sentence.text) || INCLUSION.test(content))) return null;
+  // The contract may name the deliverable word for word and still not its date: "the corrective action
+  // workflows will be up before the inspection" (May 3) promises more than a June go-live.
+  const early = promisedDate(subject, events);
+  const timed = early !== undefined && (TIMELINE.test(subject.text) || TIMELINE_DELIVERY.test(subject.text)) && (!contract.goLive || early < contract.goLive.date);
+  if (!conflict && !timed && backedByContract(subject.text, contract, CONFIRMATION.test(clause.sentence.text) || INCLUSION.test(content))) return null;
 
   // "Ben said sure, mid-January works" answers "Rosa wants the scrubber live mid-January": read both.
   const previous = clauses[i - 1];
@@ -255,6 +265,9 @@ function readClause(clause: Clause, contract: ContractContext): Reading {
   const vocative = /^([A-Z][a-z]+)\s*(?:,|\s[-\u2013\u2014])\s+/.exec(text);
   if (vocative && contract.names.has(vocative[1].toLowerCase())) text = text.slice(vocative[0].length);
   text = text.replace(/^(?:just )?(?:to confirm|to recap|as discussed|as we discussed)(?: what we discussed)?[:,]\s*/i, '');
+  // "Just so we are on the same page, the fourth marina …": the writer's understanding of the deal.
+  const understanding = SAME_PAGE.exec(text);
+  if (understanding) return { side: clause.sentence.author, mode: 'belief', content: text.slice(understanding[0].length) };
   const author = clause.sentence.author;
   // Transcript lines: "Ben: we will send that every Monday."
   const prefix = /^([A-Z][a-z]+):\s+/.exec(text);
@@ -485,8 +498,11 @@ function backedByContract(text: string, contract: ContractContext, confirmation 
   return contract.sentenceWords.some((set) => overlap(words, set) >= 0.75);
 }
 
+// Names of the same deliverable: "the UltraTax connector" is the order form's "UltraTax CS integration".
+const SYNONYMS: Record<string, string> = { connector: 'integration', interface: 'integration', sync: 'integration', feed: 'integration' };
+
 function topicWords(text: string, contract: ContractContext): string[] {
-  return contentWords(text).filter((w) => !CUE_WORDS.has(w) && !contract.nameWords.has(w));
+  return contentWords(text).filter((w) => !CUE_WORDS.has(w) && !contract.nameWords.has(w)).map((w) => SYNONYMS[w] ?? w);
 }
 
 const similar = (a: string[], b: string[]): boolean =>
@@ -529,8 +545,8 @@ function contractContext(docs: AnalyzedDocument[], bundle: IntakeBundle): Contra
   names.set(bundle.customer.name.split(/\s+/)[0].toLowerCase(), 'buyer');
   const allNames = [...vendorPeople, ...bundle.stakeholders.map((s) => s.name)];
   return {
-    sentenceWords: sentences.map((s) => new Set(contentWords(s.text))),
-    allWords: new Set(sentences.flatMap((s) => contentWords(s.text))),
+    sentenceWords: sentences.map((s) => new Set(contentWords(s.text).map((w) => SYNONYMS[w] ?? w))),
+    allWords: new Set(sentences.flatMap((s) => contentWords(s.text).map((w) => SYNONYMS[w] ?? w))),
     notSold,
     limits,
     counts,

@@ -83,7 +83,7 @@ function clausesAfter(docs: AnalyzedDocument[], head: RegExp): ScopeClause[] {
   return clauses;
 }
 
-const CLAUSE_AFTER_LIST = /,?\s+but\b|,\s+(?:so|they|we|which|since|because|and (?:we|they|it))\b/i;
+const CLAUSE_AFTER_LIST = /(?:^|,?\s+)(?:but|and (?:we|they|it|you))\b|,\s+(?:so|they|we|which|since|because)\b/i;
 const QUALIFIER_ONLY = /^(?:(?:in|under|as part of|with|for|from|of) (?:this|the|our|your) \w+|for now|for the moment|at (?:the|this) (?:moment|time|stage)|(?:right )?now|yet|today|here)?[.!]?$/i;
 
 const NUMBERED = /\s*;\s*(?:and\s+)?|\s*\(\d+\)\s*|\s*\([a-h]\)\s*|(?:^|\s)\d+\)\s*/;
@@ -117,6 +117,6 @@ function itemBefore(source: string, sentence: EvidenceSentence, end: number): Sp
   const trimmed: Span[] = [];
   pushTrimmed(source, item.start, item.end, trimmed);
   // "Ian said that's not included": the pronoun points back at an item named before, not one of its own.
-  if (trimmed[0] && /^(?:that|this|it|those|these|which)(?:'s|\s+is|\s+are)?$/i.test(trimmed[0].text)) return null;
+  if (trimmed[0] && /^(?:that|this|it|those|these|which)(?:\s+[a-z]+)?(?:'s|\s+is|\s+are)?$/i.test(trimmed[0].text)) return null;
   return trimmed[0] && /[A-Za-z]{3}/.test(trimmed[0].text) ? trimmed[0] : null;
 }
