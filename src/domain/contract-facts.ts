@@ -1,5 +1,5 @@
 import { cite, uniqueCitations, type AnalyzedDocument, type EvidenceSentence } from './evidence';
-import { dateFactOf, extractAmount, extractDates, extractTermMonths, formatAmount } from './facts';
+import { dateFactOf, extractAmount, extractTermMonths, formatAmount, sentenceDates } from './facts';
 import type { Citation } from './packet';
 import { summarize } from './text';
 
@@ -36,7 +36,7 @@ function factKeys(sentence: EvidenceSentence): string[] {
   const term = extractTermMonths(sentence.text);
   if (term) keys.push(`term:${term}`);
   const dateFact = dateFactOf(sentence.text);
-  const date = dateFact && extractDates(sentence.text, sentence.capturedAt)[0];
+  const date = dateFact && sentenceDates(sentence)[0];
   if (dateFact && date) keys.push(`${dateFact}:${date}`);
   return keys;
 }

@@ -1,6 +1,6 @@
 import { dependencyMentions } from './dependencies';
 import { cite, type AnalyzedDocument, type EvidenceSentence } from './evidence';
-import { dateFactOf, extractAmount, extractDates, extractQuantities, extractTermMonths, formatAmount } from './facts';
+import { dateFactOf, extractAmount, extractQuantities, extractTermMonths, formatAmount, sentenceDates } from './facts';
 import type { IntakeBundle } from './intake';
 import type { GateFailure } from './packet';
 
@@ -68,7 +68,7 @@ function factClaims(docs: AnalyzedDocument[]): Claim[] {
       const term = countsMoney ? extractTermMonths(sentence.text) : undefined;
       if (term) add({ fact: 'term', label: 'term', field: 'crm.termMonths', value: String(term), display: `${term} months`, sentence });
       const dateFact = dateFactOf(sentence.text);
-      const date = dateFact ? extractDates(sentence.text, sentence.capturedAt)[0] : undefined;
+      const date = dateFact ? sentenceDates(sentence)[0] : undefined;
       if (dateFact && date) {
         const label = dateFact === 'go_live' ? 'go-live date' : 'kickoff date';
         add({ fact: dateFact, label, field: dateFact === 'kickoff' ? 'kickoffTarget' : 'documents', value: date, display: date, sentence });

@@ -65,6 +65,17 @@ export function extractDates(sentence: string, reference: string): string[] {
   return datesIn(sentence, reference, true);
 }
 
+// A draft asks for the calendar dates of one sentence from several places (contract facts,
+// contradictions, the implied promises); chrono reads it once per sentence object, so per draft.
+const SENTENCE_DATES = new WeakMap<object, string[]>();
+
+/** extractDates of an evidence sentence, read once per sentence object. */
+export function sentenceDates(sentence: { text: string; capturedAt: string }): string[] {
+  let dates = SENTENCE_DATES.get(sentence);
+  if (!dates) SENTENCE_DATES.set(sentence, (dates = extractDates(sentence.text, sentence.capturedAt)));
+  return dates;
+}
+
 /** Every date a sentence points at, relative ones included ("by the end of the month", "first week of January"). */
 export function datesMentioned(sentence: string, reference: string): string[] {
   return datesIn(sentence, reference, false);

@@ -1,5 +1,5 @@
 import { analyzeDocuments, cite, uniqueCitations, type AnalyzedDocument, type EvidenceSentence } from './evidence';
-import { datesMentioned, dateFactOf, extractDates, extractDurations, extractQuantities, NAMED_SYSTEM_KINDS, SYSTEM_NAME } from './facts';
+import { datesMentioned, dateFactOf, extractDates, extractDurations, extractQuantities, NAMED_SYSTEM_KINDS, sentenceDates, SYSTEM_NAME } from './facts';
 import type { IntakeBundle } from './intake';
 import { infeasiblePromises, type InfeasiblePromise } from './feasibility';
 import { hasNegatedVerb } from './nlp';
@@ -235,8 +235,9 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   if (!committed && !wanted) return null;
   // The contract may name the deliverable word for word and still not its date: "the corrective action
   // workflows will be up before the inspection" (May 3) promises more than a June go-live.
-  const early = promisedDate(subject, events);
-  const timed = early !== undefined && (TIMELINE.test(subject.text) || TIMELINE_DELIVERY.test(subject.text)) && (!contract.goLive || early < contract.goLive.date);
+  const dated = TIMELINE.test(subject.text) || TIMELINE_DELIVERY.test(subject.text);
+  const early = dated ? promisedDate(subject, events) : undefined;
+  const timed = early !== undefined && (!contract.goLive || early < contract.goLive.date);
   if (!conflict && !timed && backedByContract(subject.text, contract, CONFIRMATION.test(clause.sentence.text) || INCLUSION.test(content))) return null;
 
   // "Ben said sure, mid-January works" answers "Rosa wants the scrubber live mid-January": read both.
@@ -244,7 +245,7 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   const answers = subject === clause && reading.side === 'vendor' && ASSENT_START.test(content) && previous && previous.sentence.documentId === clause.sentence.documentId && readClause(previous, contract).side === 'buyer';
   if (answers && previous.sentence !== clause.sentence) extra = [cite(previous.sentence)];
   const categoryText = answers ? `${previous.text} ${subject.text}` : subject.text;
-  const promisedBy = promisedDate(subject, events) ?? (answers ? promisedDate(previous, events) : undefined);
+  const promisedBy = (dated ? early : promisedDate(subject, events)) ?? (answers ? promisedDate(previous, events) : undefined);
   const category = conflict?.category ?? categoryOf(categoryText, promisedBy, product);
   // A date on or after the contract's own go-live ("end of Q1 works" against March 15) asks nothing more.
   if (category === 'timeline_commitment' && !conflict && promisedBy && contract.goLive && promisedBy >= contract.goLive.date) return null;
@@ -428,7 +429,7 @@ export function datedEvents(docs: AnalyzedDocument[]): Map<string, string> {
     for (const sentence of doc.sentences) {
       const m = DATED_EVENT.exec(sentence.text);
       if (!m) continue;
-      const date = extractDates(sentence.text, sentence.capturedAt)[0];
+      const date = sentenceDates(sentence)[0];
       const word = m[0].toLowerCase().split(' ')[0];
       if (date && !events.has(word)) events.set(word, date);
     }
@@ -526,7 +527,7 @@ function contractContext(docs: AnalyzedDocument[], bundle: IntakeBundle): Contra
       for (const months of extractDurations(sentence.text)) limits.push({ months, source: cite(sentence) });
     }
     if (!goLive && dateFactOf(sentence.text) === 'go_live') {
-      const date = extractDates(sentence.text, sentence.capturedAt)[0];
+      const date = sentenceDates(sentence)[0];
       if (date) goLive = { date, sentence };
     }
     for (const kind of NAMED_SYSTEM_KINDS) {
