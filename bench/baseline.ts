@@ -21,6 +21,7 @@ import { startLocalServices } from '../src/dev/local-services';
 import { answerQuestionUpdate, decideReviewItemUpdate, milestoneStatusUpdate, searchAttributes, signoffUpdate } from '../src/workflows/definitions';
 import { loadSharedFixture, withDealId } from '../test/support/fixtures';
 import { bareScriptOf, eventTypeCounts, type BareOp } from './bare/shape';
+import { untilStage } from './long-poll';
 import { completeWorkedExample, OWNER_ANSWER, type ReviewActions } from './worked-example';
 import { cleanups, cpuBetween, descendantsCpuMs, startChild, type Child } from './processes';
 
@@ -136,15 +137,7 @@ export async function benchBaseline({ quick }: BaselineOptions): Promise<Baselin
         return text ? JSON.parse(text) : undefined;
       }
     };
-    const until = async (id: string, stages: string[]): Promise<any> => {
-      const deadline = Date.now() + 180_000;
-      for (;;) {
-        const state = await http('GET', `/handoffs/${id}`, tokens.admin);
-        if (stages.includes(state.stage)) return state;
-        if (Date.now() > deadline) throw new Error(`${id} stayed in ${state.stage}, waiting for ${stages.join('|')}`);
-        await sleep(POLL_MS);
-      }
-    };
+    const until = (id: string, stages: string[]): Promise<any> => untilStage((route) => http('GET', route, tokens.admin), id, stages, 180_000);
     /** The worked example's review items and blocking questions as the first run showed them: the client drive sends the same. */
     let exampleActions: ReviewActions | undefined;
     const startViaApi = async (): Promise<string> =>

@@ -11,6 +11,7 @@ import { demoPrincipals } from '../src/dev/demo-principals';
 import { answerQuestionUpdate, decideReviewItemUpdate, searchAttributes } from '../src/workflows/definitions';
 import { loadSharedFixture, withDealId } from '../test/support/fixtures';
 import { bareScriptOf, type BareOp } from './bare/shape';
+import { untilStage } from './long-poll';
 import { completeWorkedExample } from './worked-example';
 import { cleanups, startChild, type Child } from './processes';
 import type { BenchResult } from './run';
@@ -90,15 +91,7 @@ export async function benchCluster({ quick }: { quick: boolean }): Promise<Bench
         return text ? JSON.parse(text) : undefined;
       }
     };
-    const until = async (id: string, stages: string[]): Promise<any> => {
-      const deadline = Date.now() + 600_000;
-      for (;;) {
-        const state = await http('GET', `/handoffs/${id}`, tokens.admin);
-        if (stages.includes(state.stage)) return state;
-        if (Date.now() > deadline) throw new Error(`${id} stayed in ${state.stage}, waiting for ${stages.join('|')}`);
-        await sleep(POLL_MS);
-      }
-    };
+    const until = (id: string, stages: string[]): Promise<any> => untilStage((route) => http('GET', route, tokens.admin), id, stages, 600_000);
     let serial = 0;
     /** One worked example through the APIs, start to completed milestone. */
     const driveHandoff = async (decisionMs: number[]): Promise<string> => {

@@ -218,6 +218,16 @@ async function insertMeasurements(db: Pool | PoolClient, measurements: Measureme
   );
 }
 
+/**
+ * The row of a handoff being started, in the transaction that records its run: its state before the
+ * workflow's first write (revision -1, below any the workflow writes; never over a stored row).
+ */
+export async function seedHandoff(db: Pool | PoolClient, handoffId: string, doc: ReadModelDoc): Promise<void> {
+  await storeRow(db, handoffId, { ...doc, state: { ...doc.state, revision: SEED_REVISION } }, SEED_REVISION, []);
+}
+
+const SEED_REVISION = -1;
+
 /** The handoff's row at `revision`, taken only over an older one. Answers whether it was taken. */
 async function storeRow(db: Pool | PoolClient, handoffId: string, doc: ReadModelDoc, revision: number, pending: PendingItem[]): Promise<boolean> {
   const { state, owners } = doc;

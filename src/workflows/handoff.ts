@@ -19,6 +19,7 @@ import type { DraftOutcome } from '../activities/drafting';
 import type { DecisionRecord } from '../activities/records';
 import type { CompactDecision, CompactMeasurement, ProgressChanges } from '../db/read-model';
 import type { MeasurementEvent, MeasurementKind } from '../domain/measurement';
+import { initialHandoffState, ownerIds } from '../domain/initial-state';
 import { pendingItems } from '../domain/pending';
 import { diff, snapshot, valueAt, type Change } from '../domain/state-delta';
 import type { OpenQuestion } from '../domain/packet';
@@ -149,19 +150,7 @@ class TimeToContinueAsNew extends Error {}
 export async function implementationHandoff(input: HandoffInput, resume?: HandoffResume): Promise<HandoffOutcome> {
   const { owners, sla } = input;
   const now = () => new Date().toISOString();
-  const state: HandoffState = resume?.state ?? {
-    handoffId: input.handoffId,
-    dealId: input.dealId,
-    customerName: input.customerName,
-    stage: 'intake',
-    bundleHash: input.bundleHash,
-    gateFailures: [],
-    reviewItems: [],
-    openQuestions: [],
-    signoffs: {},
-    rework: 0,
-    returnsForContext: 0,
-  };
+  const state: HandoffState = resume?.state ?? initialHandoffState(input);
   // Set by updates, read by the stage that is waiting for them.
   let evidenceReceived = resume?.evidenceReceived ?? 0;
   let evidenceSeen = resume?.evidenceSeen ?? 0;
@@ -597,7 +586,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
   function readModelDoc() {
     return {
       state: { ...state, revision: undefined },
-      owners: { handoffOwner: owners.handoffOwner?.id, sales: owners.sales?.id, implementation: owners.implementation?.id, escalation: owners.escalation?.id },
+      owners: ownerIds(owners),
       kickoffTarget: state.kickoffTarget ?? input.kickoffTarget,
     };
   }

@@ -11,8 +11,8 @@ export const extraPrincipals: Array<{ id: string; name: string; roles: Role[] }>
   { id: 'u-impl2', name: 'Ines Other-Implementer', roles: ['implementation'] },
 ];
 
-export async function startApiHarness(overrides: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
-  const h = await startHarness(overrides);
+export async function startApiHarness(overrides: Parameters<typeof startHarness>[0] = {}, options: Parameters<typeof startHarness>[1] = {}): Promise<Harness> {
+  const h = await startHarness(overrides, options);
   for (const p of extraPrincipals) h.tokens[p.id] = await createToken(h.pool, p);
   return h;
 }

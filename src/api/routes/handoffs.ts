@@ -6,6 +6,10 @@ import { storeBundle } from '../../db/bundles';
 import { listHandoffs as listHandoffRows, type ListRow } from '../../db/handoff-list';
 import { latestRun, recordRun, runOwnerIds, type RunRow } from '../../db/handoff-runs';
 import { loadPacket } from '../../db/packets';
+import { revisionWatch } from '../../db/handoff-watch';
+import { readHandoff, seedHandoff } from '../../db/read-model';
+import { initialHandoffState, ownerIds } from '../../domain/initial-state';
+import type { Config } from '../../config';
 import { pagedTextsOf } from '../../db/files';
 import { withCitationPages } from '../../domain/citation-pages';
 import { connect, inLockedTransaction, LockTimedOut, release } from '../../db/transactions';
@@ -56,10 +60,9 @@ async function mayRestart(db: PoolClient, actor: Actor, previous: RunRow): Promi
   return (await runOwnerIds(db, previous)).includes(actor.id);
 }
 
-/** Starts a handoff's workflow on a stored (redacted) bundle; the bench's client-driven run starts it so too. */
-export function startWorkflow(deps: Pick<StartDeps, 'client' | 'config'>, handoffId: string, bundle: IntakeBundle, bundleHash: string) {
-  const { config } = deps;
-  const input: HandoffInput = {
+/** What a handoff's workflow starts with. */
+function handoffInput(config: Config, handoffId: string, bundle: IntakeBundle, bundleHash: string): HandoffInput {
+  return {
     handoffId,
     dealId: bundle.dealId,
     customerName: bundle.customer.name,
@@ -73,6 +76,12 @@ export function startWorkflow(deps: Pick<StartDeps, 'client' | 'config'>, handof
     },
     owners: bundle.owners,
   };
+}
+
+/** Starts a handoff's workflow on a stored (redacted) bundle; the bench's client-driven run starts it so too. */
+export function startWorkflow(deps: Pick<StartDeps, 'client' | 'config'>, handoffId: string, bundle: IntakeBundle, bundleHash: string) {
+  const { config } = deps;
+  const input = handoffInput(config, handoffId, bundle, bundleHash);
   return deps.client.workflow.start(WORKFLOW_TYPE, {
     workflowId: handoffId,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -120,6 +129,9 @@ async function decideStart(deps: StartDeps, db: PoolClient, actor: Actor, bundle
     }
     const handoffId = handoffIdForRun(dealId, run);
     await recordRun(db, { handoffId, dealId, run, bundleHash, startedBy: actor.id, restartOf });
+    // Readable (and authorized) from the read model at once, before the workflow's first write.
+    const input = handoffInput(deps.config, handoffId, bundle, bundleHash);
+    await seedHandoff(db, handoffId, { state: initialHandoffState(input), owners: ownerIds(input.owners), kickoffTarget: input.kickoffTarget });
     try {
       await startWorkflow(deps, handoffId, bundle, bundleHash);
       return { handoffId, created: true, restartOf };
@@ -265,9 +277,27 @@ export const listHandoffs = defineRoute({
   },
 });
 
-/** `?fresh=true` (ops, admin): the workflow's own answer, for checking the read model against it. */
+/**
+ * `?fresh=true` (ops, admin): the workflow's own answer, for checking the read model against it.
+ * `?after=N&wait=S`: a long poll, for clients (the bench, scripts) waiting for the next step.
+ */
+const MAX_WAIT_S = 30;
 const GetHandoffQuery = z.strictObject({
   fresh: z.enum(['true', 'false']).optional().describe('ops, admin: answer from the workflow (state query), not the read model'),
+  after: z
+    .string()
+    .regex(/^-?\d{1,12}$/, 'a revision (a whole number)')
+    .transform(Number)
+    .pipe(z.number().int().min(-1))
+    .optional()
+    .describe('with wait: answer once the handoff is past this revision (the `revision` of an earlier answer)'),
+  wait: z
+    .string()
+    .regex(/^\d{1,2}$/, 'seconds, 1..30')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(MAX_WAIT_S))
+    .optional()
+    .describe(`with after: wait up to this many seconds (1..${MAX_WAIT_S}) for a change, instead of polling; the answer is the state then, changed or not`),
 });
 
 export const getHandoff = defineRoute({
@@ -286,8 +316,13 @@ export const getHandoff = defineRoute({
   errors: [404],
   async handler({ deps, actor, params, query, loaded, res }) {
     if (query.fresh !== 'true') {
+      let { state, owners } = loaded;
+      if (query.after !== undefined && query.wait !== undefined && (loaded.revision ?? Infinity) <= query.after) {
+        await revisionWatch(deps.pool).wait(params.id, query.after, query.wait * 1000);
+        ({ state, owners } = (await readHandoff(deps.pool, params.id)) ?? loaded);
+      }
       // Owners from the read model too: the web app shows each person only the actions they may take.
-      res.json({ ...present(deps.config, loaded.state), owners: loaded.owners });
+      res.json({ ...present(deps.config, state), owners });
       return;
     }
     if (!hasRole(actor, ['ops'])) throw forbidden('only ops and admins read a handoff fresh from its workflow');

@@ -1818,6 +1818,10 @@ export interface operations {
             query?: {
                 /** @description ops, admin: answer from the workflow (state query), not the read model */
                 fresh?: "true" | "false";
+                /** @description with wait: answer once the handoff is past this revision (the `revision` of an earlier answer) */
+                after?: string;
+                /** @description with after: wait up to this many seconds (1..30) for a change, instead of polling; the answer is the state then, changed or not */
+                wait?: string;
             };
             header?: never;
             path: {
