@@ -41,6 +41,8 @@ const SAME_PAGE = /^(?:just )?(?:so (?:that )?we(?:'re| are) (?:on the same page
 // The customer's own people doing the work ("their maintenance crew will mount the sensors", "their
 // nephew handles the website"): the customer's side, not a promise.
 const OWN_SIDE = /^(?:their|our)\s+(?:[\w-]+\s+){0,3}?(?:will|'ll|would|can|handles?|owns?|does|manages?|runs?|keeps?|takes? care of|(?:is|are) going to|builds?|mounts?|maps?|installs?)\b/i;
+const NARRATED_KINDS: string[] = ['call_notes', 'crm_note', 'other'];
+const SPEAKER_LINE = /^(?:[-*\u2022\u2013]\s+)?[A-Z][a-z]+:\s/;
 const VENDOR_ROLE = /^(?:the\s+|our\s+)?(?:AE|SE|CSM|AM|rep|sales ?rep|account executive|account manager|solutions engineer)\b:?\s+/;
 const BUYER_ROLE = /^(?:the\s+)?(?:customer|client|buyer|prospect)\b:?\s+/i;
 const FIELD_WANT = /^(?:expected|target|desired|requested|required|preferred)\s+[\w -]{1,30}:\s*/i;
@@ -209,9 +211,7 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
     const request = previous && (previous.sentence === clause.sentence || previous.sentence.documentId === clause.sentence.documentId) ? previous : quotedRequest(clauses, i);
     if (!request) return null;
     const requestConflict = contractConflict(request, contract);
-    // A bare "sure" to small talk says nothing; to a request the contract does not back, it agrees.
-    const requestAsks = /\?\s*$/.test(request.text) || REQUEST.test(request.text) || readClause(request, contract).mode === 'want';
-    if (BARE_ASSENT.test(content.trim()) && !requestConflict && !requestAsks) return null;
+    if (BARE_ASSENT.test(content.trim()) && !requestConflict) return null;
     if (!requestConflict && backedByContract(request.text, contract)) return null;
     subject = request;
     if (request.sentence !== clause.sentence) extra = [cite(request.sentence)];
@@ -219,7 +219,10 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
     return null;
   }
 
-  const product = productClaim(content, contract);
+  // Call notes narrate ("The Kronos export runs nightly" describes the customer's setup); a product
+  // claim needs a speaker: a transcript line, a reported verb, or a message the vendor wrote.
+  const narrated = reading.mode === 'plain' && NARRATED_KINDS.includes(clause.sentence.kind) && !SPEAKER_LINE.test(clause.text);
+  const product = !narrated && productClaim(content, contract);
   const committed =
     (reading.side === 'vendor' && (reading.mode === 'claim' || COMMITMENT.test(content) || product)) ||
     (reading.side === 'buyer' && RESTATEMENT.test(clause.text)) ||
@@ -447,10 +450,10 @@ interface Conflict {
 // hours, the contracted go-live date, or a named system the contract names differently.
 function contractConflict(clause: Clause, contract: ContractContext): Conflict | null {
   const text = clause.text;
-  const words = new Set(contentWords(text));
+  const words = new Set(contentWords(text).map((w) => MOVED[w] ?? w));
   for (const item of contract.notSold) {
     // Words the sold scope shares ("driver payroll" beside "routes for 150 drivers") tell nothing apart.
-    const allWords = contentWords(item.item).filter((w) => !CUE_WORDS.has(w));
+    const allWords = contentWords(item.item).filter((w) => !CUE_WORDS.has(w)).map((w) => MOVED[w] ?? w);
     const distinct = allWords.filter((w) => !contract.productWords.has(w));
     const itemWords = distinct.length > 0 ? distinct : allWords;
     const need = itemWords.length >= 2 ? 0.5 : 1;
@@ -498,6 +501,11 @@ function backedByContract(text: string, contract: ContractContext, confirmation 
   if (confirmation && overlap(words, contract.allWords) >= 0.66) return true;
   return contract.sentenceWords.some((set) => overlap(words, set) >= 0.75);
 }
+
+// Moving data in, however it is said: "the 2025 payroll years loaded" asks for "data migration".
+const MOVED: Record<string, string> = Object.fromEntries(
+  ['load', 'loaded', 'import', 'imported', 'migrate', 'migrated', 'migration', 'backfill', 'backfilled', 'convert', 'converted', 'conversion'].map((w) => [w, 'migration']),
+);
 
 // Names of the same deliverable: "the UltraTax connector" is the order form's "UltraTax CS integration".
 const SYNONYMS: Record<string, string> = { connector: 'integration', interface: 'integration', sync: 'integration', feed: 'integration' };
