@@ -87,8 +87,9 @@ const RELATIVE_HINT = /\b(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b
 
 function datesIn(sentence: string, reference: string, calendarOnly: boolean): string[] {
   const instant = Number.isNaN(Date.parse(reference)) ? new Date(0) : new Date(reference);
-  // A holiday is read here, and taken out so chrono does not read "Black Friday" as next Friday.
-  const holidays = calendarOnly ? [] : holidaysIn(sentence, instant);
+  // A holiday names a day ("live by Labor Day"); it is read here, and taken out so chrono does not
+  // read "Black Friday" as next Friday.
+  const holidays = holidaysIn(sentence, instant);
   const text = holidays.length ? HOLIDAYS.reduce((t, [re]) => t.replace(new RegExp(re.source, 'gi'), ' '), sentence) : sentence;
   if (!(calendarOnly ? DATE_HINT : RELATIVE_HINT).test(text)) return holidays;
   const out: string[] = [...holidays];

@@ -93,6 +93,7 @@ const EXTENDED_KINDS: Array<[string, RegExp]> = [
   ['always', /\b24\/7\b|\b24x7\b|\baround the clock\b|\bon[- ]?call\b/i],
 ];
 const extendedKinds = (text: string): string[] => EXTENDED_KINDS.filter(([, re]) => re.test(text)).map(([k]) => k);
+const DELIVERED = /\b(?:live|in production|launch\w*|ready|running|done|in place|available|working|rolled out|delivered|up and running)\b/i;
 const DATE_ASSENT = /\b(?:doable|works|realistic|achievable|feasible|possible|no problem)\b/i;
 const ORDINAL = /\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+([a-z]+?)s?\b(?:\s+([a-z]+?)s?\b)?/gi;
 const ORDINALS: Record<string, number> = { second: 2, third: 3, fourth: 4, fifth: 5, sixth: 6, seventh: 7, eighth: 8, ninth: 9, tenth: 10 };
@@ -121,6 +122,8 @@ interface ContractContext {
   productWords: Set<string>;
   /** hasNegatedVerb per clause text, for this draft only. */
   negations: Map<string, boolean>;
+  /** datesMentioned per clause, for this draft only. */
+  dates: Map<string, string[]>;
   systems: Map<string, { names: string[]; sentence: EvidenceSentence }>;
 }
 
@@ -222,7 +225,8 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   // Call notes narrate ("The Kronos export runs nightly" describes the customer's setup); a product
   // claim needs a speaker: a transcript line, a reported verb, or a message the vendor wrote.
   const narrated = reading.mode === 'plain' && NARRATED_KINDS.includes(clause.sentence.kind) && !SPEAKER_LINE.test(clause.text);
-  const product = !narrated && productClaim(content, contract);
+  const before = clauses[i - 1]?.sentence === clause.sentence ? clauses[i - 1].text : undefined;
+  const product = !narrated && productClaim(content, contract, before);
   const committed =
     (reading.side === 'vendor' && (reading.mode === 'claim' || COMMITMENT.test(content) || product)) ||
     (reading.side === 'buyer' && RESTATEMENT.test(clause.text)) ||
@@ -239,7 +243,7 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   // The contract may name the deliverable word for word and still not its date: "the corrective action
   // workflows will be up before the inspection" (May 3) promises more than a June go-live.
   const dated = TIMELINE.test(subject.text) || TIMELINE_DELIVERY.test(subject.text);
-  const early = dated ? promisedDate(subject, events) : undefined;
+  const early = dated ? promisedDate(subject, events, contract) : undefined;
   const timed = early !== undefined && (!contract.goLive || early < contract.goLive.date);
   if (!conflict && !timed && backedByContract(subject.text, contract, CONFIRMATION.test(clause.sentence.text) || INCLUSION.test(content))) return null;
 
@@ -248,7 +252,7 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   const answers = subject === clause && reading.side === 'vendor' && ASSENT_START.test(content) && previous && previous.sentence.documentId === clause.sentence.documentId && readClause(previous, contract).side === 'buyer';
   if (answers && previous.sentence !== clause.sentence) extra = [cite(previous.sentence)];
   const categoryText = answers ? `${previous.text} ${subject.text}` : subject.text;
-  const promisedBy = (dated ? early : promisedDate(subject, events)) ?? (answers ? promisedDate(previous, events) : undefined);
+  const promisedBy = (dated ? early : promisedDate(subject, events, contract)) ?? (answers ? promisedDate(previous, events, contract) : undefined);
   const category = conflict?.category ?? categoryOf(categoryText, promisedBy, product);
   // A date on or after the contract's own go-live ("end of Q1 works" against March 15) asks nothing more.
   if (category === 'timeline_commitment' && !conflict && promisedBy && contract.goLive && promisedBy >= contract.goLive.date) return null;
@@ -376,8 +380,14 @@ const REQUEST = /\b(?:can|could|would|will) you\b|\bplease\b|\bwe(?:'d| would) (
 const PRODUCT_PRESENT = /^(?:(?:yes|yeah|yep|sure|right|and|so|plus|also|correct)[,!.]?\s+)*((?:the|our|your|its|this|that|each|every|all(?:\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten))?)\s+)?((?:(?!(?:to|will|would|should|must|might|may|could|can|was|were|had|did)\b)[\w-]+\s+){1,5}?)(?:(?:also|automatically|already|just|even|still|now)\s+)?(?:[a-z][\w-]*[^s\s'\W]s|is|are|(?:can|will|would|could)\s+\w+)\b/i;
 const CONDITION = /^(?:if|when|whenever|once|as soon as)\s+[^,]{3,60},\s*/i;
 
-function productClaim(content: string, contract: ContractContext): boolean {
+function productClaim(content: string, contract: ContractContext, before?: string): boolean {
   const text = content.trim().replace(CONDITION, '');
+  // "Omar asked if the portal checks insurance; Tom said it pulls the certificates": "it" is the product
+  // the clause before names.
+  const pronoun = /^(?:(?:yes|yeah|yep|sure)[,!.]?\s+)?(?:it|they)\s+(?:(?:also|automatically|already|just)\s+)?(?:[a-z][\w-]*[^s\s'\W]s|is|are|(?:can|will|does|do)\s+\w+)\b/i;
+  if (before && pronoun.test(text)) {
+    return contentWords(before).some((w) => contract.productWords.has(w) || (w.length >= 6 && contract.productWords.has(w.slice(0, 6))));
+  }
   const m = PRODUCT_PRESENT.exec(text);
   // The product may be named just after the verb: "all three channels are forecast in one model".
   if (!m) return false;
@@ -390,7 +400,11 @@ function answeredNext(clauses: Clause[], i: number, contract: ContractContext): 
   const next = clauses[i + 1];
   if (!next || next.sentence.documentId !== clauses[i].sentence.documentId) return false;
   const reading = readClause(next, contract);
-  return reading.side === 'vendor' && ASSENT_START.test(reading.content.trim());
+  if (reading.side !== 'vendor' || isRefusal(reading.content, contract)) return false;
+  if (ASSENT_START.test(reading.content.trim())) return true;
+  // "Henrik wants alerts working before the audit. Jon: I'll make sure the alerts are live for the audit."
+  const asked = new Set(topicWords(clauses[i].text, contract));
+  return (COMMITMENT.test(reading.content) || DATE_ASSENT.test(reading.content)) && topicWords(reading.content, contract).some((w) => asked.has(w));
 }
 
 // A request the vendor turned down in the next sentences ("Paula would also like OSHA filings
@@ -417,8 +431,8 @@ function categoryOf(text: string, promisedBy: string | undefined, productPresent
 
 // The date a clause points at: a calendar or relative date in it, else the date of an event it
 // names ("before the board meeting" -> the board meets on December 15).
-function promisedDate(clause: Clause, events: Map<string, string>): string | undefined {
-  const own = datesMentioned(clause.text, clause.sentence.capturedAt);
+function promisedDate(clause: Clause, events: Map<string, string>, contract: ContractContext): string | undefined {
+  const own = mentioned(clause, contract);
   if (own.length > 0) return own[0];
   for (const [event, date] of events) if (new RegExp(`\\b${event}\\b`, 'i').test(clause.text)) return date;
   return undefined;
@@ -472,8 +486,9 @@ function contractConflict(clause: Clause, contract: ContractContext): Conflict |
   if (hours && EXTENDED_SUPPORT.test(text) && /\bsupport|available|on[- ]?call|cover|on[- ]?site|answer|respond|staff|phone|calls?\b|escalat|person\b/i.test(text) && extendedKinds(text).some((k) => !extendedKinds(hours.text).includes(k))) {
     return { category: 'support_expectation', source: cite(hours) };
   }
-  if (contract.goLive && (dateFactOf(text) === 'go_live' || /\b(?:live|in production|launch)\b/i.test(text))) {
-    const date = datesMentioned(text, clause.sentence.capturedAt)[0];
+  // Anything delivered before the contract's go-live ("routing done by mid-April") is early.
+  if (contract.goLive && (dateFactOf(text) === 'go_live' || DELIVERED.test(text))) {
+    const date = mentioned(clause, contract)[0];
     if (date && date < contract.goLive.date) return { category: 'timeline_commitment', source: cite(contract.goLive.sentence) };
   }
   for (const [kind, sold] of contract.systems) {
@@ -481,6 +496,14 @@ function contractConflict(clause: Clause, contract: ContractContext): Conflict |
     if (m && /\binstead of\b/i.test(text) && !sold.names.some((n) => n.includes(m[1]) || m[1].includes(n))) return { category: 'scope_promise', source: cite(sold.sentence) };
   }
   return null;
+}
+
+// A clause is asked for its dates from several rules; chrono reads it once per draft.
+function mentioned(clause: Clause, contract: ContractContext): string[] {
+  const key = `${clause.sentence.capturedAt}\u0000${clause.text}`;
+  let dates = contract.dates.get(key);
+  if (!dates) contract.dates.set(key, (dates = datesMentioned(clause.text, clause.sentence.capturedAt)));
+  return dates;
 }
 
 function ordinals(text: string): Array<{ thing: string; count: number }> {
@@ -565,6 +588,7 @@ function contractContext(docs: AnalyzedDocument[], bundle: IntakeBundle): Contra
     nameWords: new Set(contentWords(allNames.join(' ')).concat(contentWords(bundle.customer.name))),
     productWords: productWordsOf(docs),
     negations: new Map(),
+    dates: new Map(),
     systems,
   };
 }
