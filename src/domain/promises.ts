@@ -471,7 +471,9 @@ function contractConflict(clause: Clause, contract: ContractContext): Conflict |
     const distinct = allWords.filter((w) => !contract.productWords.has(w));
     const itemWords = distinct.length > 0 ? distinct : allWords;
     const need = itemWords.length >= 2 ? 0.5 : 1;
-    if (itemWords.length >= 1 && overlap(itemWords, words) >= need && itemWords.some((w) => w.length > 3)) return { category: 'scope_promise', source: item.quote };
+    // A shared generic word ("support" of "weekend support", "work" of "on-site work") is not the item.
+    const telling = itemWords.length === 1 || itemWords.some((w) => words.has(w) && !GENERIC_WORDS.has(w));
+    if (itemWords.length >= 1 && overlap(itemWords, words) >= need && telling && itemWords.some((w) => w.length > 3)) return { category: 'scope_promise', source: item.quote };
   }
   if (HISTORY.test(text)) {
     const asked = Math.max(0, ...extractDurations(text));
@@ -598,6 +600,8 @@ const firstName = (name: string): string => name.replace(/^(?:dr|mr|mrs|ms|prof)
 
 // Service words name work people do, not the product: "training covers all 30 staff" is scope.
 const SERVICE_WORDS = new Set(contentWords('customer client team staff support training session hour service setup configuration onboarding workshop consulting up'));
+
+const GENERIC_WORDS = new Set([...SERVICE_WORDS, ...contentWords('work works data report reports system systems time')]);
 
 function productWordsOf(docs: AnalyzedDocument[]): Set<string> {
   const words = new Set<string>();

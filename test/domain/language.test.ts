@@ -66,6 +66,48 @@ describe('harmless sentences are not implied promises', () => {
   });
 });
 
+describe('wordings of the later development rounds (bullets, transcripts, replies, recaps)', () => {
+  it.each([
+    ['Ben: The utilization dashboard flags overtime spikes within five minutes.', 'call_notes', 'feasibility'],
+    ['Ben said should be no problem to have the dashboard running by 12/20.', 'call_notes', 'timeline_commitment'],
+    ['- AE committed to a 2-hour turnaround on dashboard fixes.', 'crm_note', 'support_expectation'],
+    ['Dana is under the impression a third connector for payroll comes in the same project, can you confirm?', 'call_notes', 'scope_promise'],
+  ] as const)('%s -> %s', (text, kind, category) => {
+    expect(detectImpliedPromises(bundleWith([{ id: 'doc', kind, text }]))).toEqual([expect.objectContaining({ category, statement: text })]);
+  });
+
+  it('a group that expects more than the contract\'s support hours, in the buyer\'s email', () => {
+    const found = promisesIn('Ben, our night dispatch team expects someone to answer support calls overnight. Dana', 'email', 'Email from Dana Fox');
+    expect(found).toEqual([expect.objectContaining({ category: 'support_expectation', reason: 'exceeds contract' })]);
+  });
+
+  it('"sure, we\'ll do it" above a quoted request the SOW excludes cites the request', () => {
+    const found = promisesIn("Dana, sure, we'll do it. Ben\n\n-----Original message-----\nCan you also build custom integrations with our payroll tool?", 'email', 'Email from Ben Okafor');
+    expect(found).toEqual([expect.objectContaining({ category: 'scope_promise', reason: 'exceeds contract' })]);
+    expect(found[0].sources.map((s) => s.quote)).toEqual(expect.arrayContaining(['Can you also build custom integrations with our payroll tool?']));
+  });
+
+  it('lines under a recap are the writer\'s understanding', () => {
+    const found = promisesIn('Ben,\nRecapping where I think we landed:\n- Training for our 10 supervisors plus the 6 new leads we hire in January.\nDana', 'email', 'Email from Dana Fox');
+    expect(found).toEqual([expect.objectContaining({ category: 'scope_promise' })]);
+  });
+
+  it.each([
+    'Eli asked whether we support SAML; Ben said not at the moment.',
+    'Ben said most clinics see overtime drop by a tenth after three months.',
+    'Ben said the model was validated at two hospitals last year.',
+    'Eli asked who maps the pay codes; Ben said we would need to talk about that.',
+    'Dana said their contractor will do the on-site work.',
+    'Ben said custom integrations are a separate product.',
+    '- Ben will send the redlined order form Friday.',
+    'Dana said they may buy a third connector next year.',
+    'Ben said go-live on January 15 works.',
+    'Dana: is the dashboard ready for the board? Ben: that is tight.',
+  ])('%s', (text) => {
+    expect(promisesIn(text)).toEqual([]);
+  });
+});
+
 describe('dates, amounts and terms', () => {
   it('reads calendar dates relative to the capture time, and relative ones only when asked', () => {
     expect(extractDates('The dashboard goes live on 12/15.', '2026-11-18T10:00:00Z')).toEqual(['2026-12-15']);
@@ -74,6 +116,12 @@ describe('dates, amounts and terms', () => {
     expect(extractDates('Live by March 1.', '2026-11-18T10:00:00Z')).toEqual(['2027-03-01']);
     expect(extractDates('Live by the end of the month.', '2026-11-18T10:00:00Z')).toEqual([]);
     expect(datesMentioned('Live by the end of the month.', '2026-11-18T10:00:00Z')).toEqual(['2026-11-30']);
+  });
+
+  it('reads holidays as the next such day, not "Black Friday" as next Friday', () => {
+    expect(datesMentioned('Live ahead of Black Friday.', '2026-11-18T10:00:00Z')).toEqual(['2026-11-27']);
+    expect(extractDates('Live by Labor Day.', '2027-06-01T10:00:00Z')).toEqual(['2027-09-06']);
+    expect(extractDates('Live by Labor Day.', '2027-09-07T10:00:00Z')).toEqual(['2028-09-04']);
   });
 
   it.each([
@@ -119,6 +167,11 @@ describe('contradictions the gates used to miss', () => {
   it('a go-live date promised in an email weeks before the SOW\'s', () => {
     expect(kinds('You will be live on 12/15.')).toEqual([['The go-live date', 'other+sow']]);
   });
+  it('a cutover rehearsal is not the go-live', () => {
+    expect(kinds('We hold the week of 12/20 for a cutover rehearsal.')).toEqual([]);
+    expect(kinds('Cutover is on 12/20.')).toEqual([['The go-live date', 'other+sow']]);
+  });
+
   it('a named deliverable swapped (Workday instead of Kronos), but not a request naming both', () => {
     const bundle = bundleWith([]);
     bundle.documents[0].text = 'Deliverables: one Kronos timekeeping connector and one utilization dashboard.';
