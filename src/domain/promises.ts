@@ -48,14 +48,14 @@ const BUYER_ROLE = /^(?:the\s+)?(?:customer|client|buyer|prospect)\b:?\s+/i;
 const FIELD_WANT = /^(?:expected|target|desired|requested|required|preferred)\s+[\w -]{1,30}:\s*/i;
 const PRONOUN_BELIEF = /^(?:they|we|she|he)\s+(?:also\s+)?(?:think|thinks|believe|believes|assume|assumes|expect|expects|are expecting|is expecting|(?:may|might) (?:also )?want|want|wants|need|needs|are counting on|is counting on)\b/i;
 
-const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|supported|compatible|tracks?|refresh\w*|re-?plans?|syncs?|meets?|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|live (?:on|by|in)|ready by|in production|is a yes|got you covered|consider it done|leave it with me|count on (?:us|me)|take care of|not a problem)\b/i;
+const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|supported|compatible|tracks?|refresh\w*|re-?plans?|syncs?|meets?(?! (?:you|your|with|the team|everyone|up)\b)|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|live (?:on|by|in)|ready by|in production|is a yes|got you covered|consider it done|leave it with me|count on (?:us|me)|take care of|not a problem)\b/i;
 // Words that leave ownership open: the sentence is a dependency finding, reported once there.
 const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\bwork (?:it|this|that) out\b|\btbd\b|\bto be (?:determined|decided|agreed|confirmed)\b|\bstill to be decided\b|\bnobody answered\b|\b(?:talk|think) about (?:that|it|this)\b|\bcheck with\b|\bget back to (?:you|them|her|him)\b|\blook into (?:that|it|this)\b|\bcome back (?:to|on) (?:that|it|this|you|them|her|him)\b/i;
 // A stated boundary: refused, excluded, or acknowledged as the buyer's side.
-const BOUNDARY = /\b(?:declined|refused|turned (?:it |that |this )?down|said no)\b|\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\b(?:stays?|remains?) (?:out|with|in|on)\b|\bkeeps? using\b|\b(?:team|vendor|agency|contractor|broker|partner) keeps? (?:that|it|those|them)\b|\b(?:separate|different) (?:project|engagement|purchase|product|module|offering)\b|\boutside what we\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b|\b(?:their|the customer's) responsibility\b|\bby (?:our|their) (?:own |current |existing )?(?:\w+ )?(?:team|contractor|vendor|provider|staff|broker|partner|agency|department)\b/i;
+const BOUNDARY = /\b(?:declined|refused|turned (?:it |that |this )?down|said no)\b|\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\b(?:stays?|remains?) (?:out|with|in|on)\b|\b(?:keeps?|continues?) (?:using|buying|doing|running|handling|to (?:use|buy|do|run|handle))\b|\bfrom (?:their|your|our) (?:own |current |existing )?(?:\w+ )?(?:supplier|vendor|provider|contractor|agency|partner)\b|\b(?:team|vendor|agency|contractor|broker|partner) keeps? (?:that|it|those|them)\b|\b(?:separate|different) (?:project|engagement|purchase|product|module|offering)\b|\boutside what we\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b|\b(?:their|the customer's) responsibility\b|\bby (?:our|their) (?:own |current |existing )?(?:\w+ )?(?:team|contractor|vendor|provider|staff|broker|partner|agency|department)\b/i;
 const NEGATION_WORD = /\b(?:not|never|no)\b|n't\b/i;
 const HARMLESS_NO = /\bno (?:problem|extra|additional|cost|charge)\b/i;
-const PAID_OPTION = /\bpaid option\b|\bfor a fee\b|\bchange order\b|\bscoped? (?:that |it |this )?separately\b|\bseparate (?:sow|order|quote|contract)\b|\bat (?:an )?additional cost\b|\bseparately priced\b|(?<!\bno )\bextra cost\b|\b(?:may|might|could|will|would|plan to|want to|hope to) (?:also )?(?:buy|purchase|order|license)\b/i;
+const PAID_OPTION = /\bpaid option\b|\bfor a fee\b|\bchange order\b|\b(?:scope|scoped|budget|budgeted|pay|paid|price|priced|quote|quoted|buy|purchase|contract)\b[^.;]{0,25}\bseparately\b|\bseparate (?:sow|order|quote|contract)\b|\bat (?:an )?additional cost\b|\bseparately priced\b|(?<!\bno )\bextra cost\b|\b(?:may|might|could|will|would|plan to|want to|hope to) (?:also )?(?:buy|purchase|order|license)\b/i;
 const HEDGE = /\b(?:usually|typically|normally|in general|historically)\b/i;
 // The seller on other customers ("most communities see charting time drop") or on the past ("it was
 // validated at two centers last year"): a reference, not a promise to this customer.
@@ -74,12 +74,12 @@ const ASSENT_START = /^(?:sure|yes|yeah|absolutely|of course|definitely|no probl
 const CONFIRMATION = /\b(?:to confirm|confirming|to recap|recap|as per|per the (?:order form|sow|contract)|(?:is |are )?in the (?:order form|sow|contract|agreement)|attaching|attached|what the (?:sow|contract|order form) (?:says|states)|happy to confirm)\b/i;
 const INCLUSION = /\b(?:is|are) (?:included|covered|standard|part of (?:the|this))\b|\b(?:package|order|sow|contract|subscription|plan) (?:covers|includes)\b/i;
 
-const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|up|open(?:ed)? (?:to|for)|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin)\b/i;
-const TIMELINE = /\b(?:live|ready|up|running|done|in place|available|launched|delivered|in production|open(?:ed)? (?:to|for) \w+)\b[^.;]{0,40}\b(?:before|by|in time for|ahead of|until|no later than)\b|\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|go-?live|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open|thanksgiving|christmas|easter|new year|black friday|year[- ]end|eoy|eoq)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\b(?:ready|live|done|in place|up and running|working|running) (?:for|in time for) (?:the |their |our |your )?(?:[\w'-]+ ){0,3}(?:day|week|meeting|launch|season|audit|opening|survey|inspection|event|shoot|kickoff|deadline|rush|peak|show|conference|one)\b|\b(?:\d+|a|one|two|three|four|five|six) sprints?\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
-const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bsaturdays?\b|\bsundays?\b|\bovernight\b|\bpick up the phone\b|\bsupport calls?\b|\b(?:join|attend|sit in on|dial into)\b[^.;]{0,40}\b(?:meetings?|calls?|stand-?ups?|reviews?|huddles?|syncs?|committee)\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning|month|quarter)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:support )?(?:analyst|engineer|contact)\b|\bturnaround\b|\bassigned to (?:you|them|your team|their team)\b/i;
+const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|(?:be|is|are) up|open(?:ed)? (?:to|for)|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin)\b/i;
+const TIMELINE = /\b(?:live|ready|(?:be|is|are) up|running|done|in place|available|launched|delivered|in production|open(?:ed)? (?:to|for) \w+)\b[^.;]{0,40}\b(?:before|by|in time for|ahead of|until|no later than)\b|\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open|thanksgiving|christmas|easter|new year|black friday|year[- ]end|eoy|eoq)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\b(?:ready|live|done|in place|up and running|working|running) (?:for|in time for) (?:the |their |our |your )?(?:[\w'-]+ ){0,3}(?:day|week|meeting|launch|season|audit|opening|survey|inspection|event|shoot|kickoff|deadline|rush|peak|show|conference|one)\b|\b(?:\d+|a|one|two|three|four|five|six) sprints?\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
+const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bsaturdays?\b|\bsundays?\b|\bovernight\b|\bpick up the phone\b|\bsupport calls?\b|\b(?:join|attend|sit in on|dial into)\b[^.;]{0,40}\b(?:meetings?|calls?|stand-?ups?|reviews?|huddles?|syncs?|committee)\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bin[- ]person\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning|month|quarter)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:support )?(?:analyst|engineer|contact)\b|\bturnaround\b|\bassigned to (?:you|them|your team|their team)\b/i;
 const SCOPE = /\b(?:add|adding|added|extra|additional|more|seats?|seat count|licen[cs]es|load(?:ed|ing)?|import(?:ed|ing)?|(?:bring|brought|come|move) over|instead of|pull|extract|provide|deliver|take care of|convert|configure|create|write|own|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|no charge|free of charge|for free|set(?:ting)? up|build|migrate|scan|host|install|onboard|train|handle|cover|covers|covering|include[sd]?|run|do the)\b|\ball \d+\b/i;
 const CAPABILITY = /\bhandles?\b[^.;]{0,30}\b(?:\d|million|thousand|volume|load|traffic|peaks?|events?|transactions?|requests?|users?)\b|\b(?:is|are) (?:supported|compatible)\b/i;
-const MORE_SCOPE = /\b(?:add|adding|extra|additional|more|plus (?:the |another |an? )?(?:\d|extra|additional|other)|instead of|throw (?:it |that )?in|squeeze (?:it |that |this |\w+ )?in|bring (?:\w+ ){0,3}on\b|(?<![\w-]|\b(?:a|one|per|each|every) )(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) (?!(?:week|day|month|quarter|half|time|phase|year|shift|round|opinion|thought)s?\b)(?=[a-z])|at no (?:extra |additional )?(?:cost|charge)|free of charge|for free|cover (?:all|the)|all \d+|onboard)\b/i;
+const MORE_SCOPE = /\b(?:add|adding|extra|additional|more|plus (?:the |another |an? )?(?:\d|extra|additional|other)|instead of|throw (?:it |that )?in|squeeze (?:it |that |this |\w+ )?in|(?:at )?no (?:extra |additional )?(?:cost|charge)|for free|free of charge|bring (?:\w+ ){0,3}on\b|(?<![\w-]|\b(?:a|one|per|each|every) )(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) (?!(?:week|day|month|quarter|half|time|phase|year|shift|round|opinion|thought)s?\b)(?=[a-z])|at no (?:extra |additional )?(?:cost|charge)|free of charge|for free|cover (?:all|the)|all \d+|onboard)\b/i;
 const DATED_EVENT = /\b(?:board meeting|board meets|meeting|board|deadline|launch|demo|event|conference|audit|inspection|survey|open enrollment|opening|season)\b/i;
 const HISTORY = /\bhistor\w*|\barchiv\w*|\bmigrat\w*|\bback ?fill\w*|\bgoing back\b|\bolder than\b/i;
 const LIMIT_WORDS = /\b(?:older than|more than|beyond|over|up to|at most|maximum|no more than|last)\b/i;
@@ -197,7 +197,7 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   if (reading.mode === 'question' || (/\?\s*$/.test(clause.text) && !tagged)) return null;
   const content = tagged ? reading.content.replace(TAG_QUESTION, '') : reading.content;
   if (VAGUE_OWNER.test(clause.text) || PAID_OPTION.test(clause.text) || HEDGE.test(content)) return null;
-  if (GENERIC_OTHERS.test(content) || PAST_FACT.test(content) || SALES_ADMIN.test(content)) return null;
+  if (GENERIC_OTHERS.test(content) || PAST_FACT.test(content) || SALES_ADMIN.test(content) || GREETING.test(content.trim())) return null;
   const own = OWN_SIDE.exec(content.trim());
   if (own && (/^their/i.test(own[0]) ? clause.sentence.author === 'vendor' : reading.side === 'buyer')) return null;
   if (isRefusal(content, contract)) return null;
@@ -317,6 +317,8 @@ function modeOf(rest: string, side: Side | undefined): Reading {
   const reported = REPORTING.exec(rest);
   if (reported) {
     const content = rest.slice(reported[0].length);
+    // "Hannah said she wondered if we could add client invoicing later": a question, reported.
+    if (QUESTION.test(content.replace(/^(?:she|he|they|we|i)\s+/i, ''))) return { side, mode: 'question', content };
     // "Dana mentioned they may want …", "Ian mentioned they expect …": a belief behind the report.
     if (PRONOUN_BELIEF.test(content)) return { side: 'buyer', mode: /want|need/i.test(content.split(/\s+/).slice(1, 4).join(' ')) ? 'want' : 'belief', content };
     return { side, mode: 'claim', content };
@@ -358,6 +360,7 @@ function quotedRequest(clauses: Clause[], i: number): Clause | undefined {
   return clauses.slice(marker + 1).find((c) => c.sentence.documentId === doc && (/\?\s*$/.test(c.text) || REQUEST.test(c.text)));
 }
 
+const GREETING = /^(?:(?:it was |it's |so )?(?:great|nice|good|lovely) (?:to (?:meet|see|talk|chat|speak)|meeting|talking|chatting|speaking)|(?:a )?pleasure (?:to meet|meeting|talking)|hope you(?:'re| are)? (?:well|doing)|thanks? (?:you )?for (?:the|your) (?:time|call|meeting|session))\b[^.!?;]{0,40}[.!]?$/i;
 // Paperwork of the sale ("Ben will send the redlined order form Friday") is not delivery work.
 const SALES_ADMIN = /\b(?:send|share|forward|sign|countersign|email|get you)\b[^.;]{0,30}\b(?:order form|sow|contract|proposal|quote|pricing|redline[sd]?|invoice|msa|paperwork|docusign|signature)\b/i;
 const BULLET = /^(?:[-*\u2022\u2013]|\d{1,2}[.)])\s+/;
@@ -418,7 +421,7 @@ function categoryOf(text: string, promisedBy: string | undefined, productPresent
   if (TIMELINE.test(text)) return 'timeline_commitment';
   // "the forecast pulls in depletion data every night": what the product does, whatever it names,
   // unless it says when the product will be ready ("scheduling will be ready the week of May 10").
-  if (productPresent && !(promisedBy && TIMELINE_DELIVERY.test(text))) return 'feasibility';
+  if (productPresent && !(promisedBy && (TIMELINE_DELIVERY.test(text) || /\b(?:by|before|no later than|ahead of)\b/i.test(text)))) return 'feasibility';
   if (SUPPORT.test(text)) return 'support_expectation';
   // "add the two new properties opening in March": more work, whatever date it carries.
   if (MORE_SCOPE.test(text)) return 'scope_promise';
@@ -521,7 +524,9 @@ function ordinals(text: string): Array<{ thing: string; count: number }> {
 // A statement is backed when one contract sentence carries (nearly) all of its content words; a
 // confirmation ("to recap: …") may spread over the contract's sentences.
 function backedByContract(text: string, contract: ContractContext, confirmation = false): boolean {
-  const words = topicWords(text, contract);
+  // How and when the work is done ("we'll configure the three dashboards in the first month") does
+  // not change what is done.
+  const words = topicWords(text, contract).filter((w) => !DOING_WORDS.has(w));
   if (words.length === 0) return false;
   if (confirmation && overlap(words, contract.allWords) >= 0.66) return true;
   return contract.sentenceWords.some((set) => overlap(words, set) >= 0.75);
@@ -534,6 +539,8 @@ const MOVED: Record<string, string> = Object.fromEntries(
 
 // Names of the same deliverable: "the UltraTax connector" is the order form's "UltraTax CS integration".
 const SYNONYMS: Record<string, string> = { connector: 'integration', interface: 'integration', sync: 'integration', feed: 'integration' };
+
+const DOING_WORDS = new Set(contentWords('configure configured set setup build built deliver delivered provide implement create install get have make give first month week phase during'));
 
 function topicWords(text: string, contract: ContractContext): string[] {
   return contentWords(text).filter((w) => !CUE_WORDS.has(w) && !contract.nameWords.has(w)).map((w) => SYNONYMS[w] ?? w);
@@ -611,6 +618,8 @@ function productWordsOf(docs: AnalyzedDocument[]): Set<string> {
       words.add(w);
       if (w.length >= 6) words.add(w.slice(0, 6));
     }
+    // "e-filing intake" also names "filing" (the stemmer reads "e-filing" as one word).
+    for (const part of clause.item.toLowerCase().split(/[^a-z0-9]+/)) if (part.length > 2 && !SERVICE_WORDS.has(part)) words.add(part);
   }
   return words;
 }
