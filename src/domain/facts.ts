@@ -11,6 +11,9 @@ export interface Amount {
 }
 
 const AMOUNT_CONTEXT = /\b(fees?|total|price[ds]?|pricing|amount|cost|contract value|deal|acv|tcv|subscription|licen[cs]e|invoiced?|quoted?)\b/i;
+// Money that is not the deal's price: a budget, or what a problem costs the customer ("remakes cost
+// them about $40,000 last year").
+const NOT_THE_DEAL = /\bbudget\b|\bcost (?:them|us|the customer|the company)\b|\b(?:lost|losing|spent|spending|saved|saving|savings|revenue|worth)\b/i;
 const CURRENCY_SYMBOLS: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP' };
 const AMOUNT = /(?:\b(USD|EUR|GBP|CAD|AUD|CHF)\s?|(US\$|\$|€|£)\s?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s?([kKmM]\b)?|\b(\d{1,3}(?:,\d{3})+|\d{4,})(?:\.\d{1,2})?\s?(USD|EUR|GBP|CAD|AUD|CHF)\b/;
 
@@ -18,7 +21,7 @@ const CURRENCY_WORDS: Array<[RegExp, string]> = [[/\bdollars?\b/i, 'USD'], [/\be
 
 /** The first money amount of a sentence that talks about fees, price or totals ("$48k", "USD 48,000", "fifty-two thousand dollars"). */
 export function extractAmount(sentence: string): Amount | undefined {
-  if (!AMOUNT_CONTEXT.test(sentence) || /\bbudget\b/i.test(sentence)) return undefined;
+  if (!AMOUNT_CONTEXT.test(sentence) || NOT_THE_DEAL.test(sentence)) return undefined;
   const m = AMOUNT.exec(sentence);
   if (m) {
     if (m[6]) return { value: Number(m[6].replace(/,/g, '')), currency: m[7] };

@@ -31,7 +31,7 @@ export interface PromiseFinding extends ImpliedPromise {
 const CLAUSE_BREAK = /\s*;\s*|(?<=\.)\s+(?=[a-z])|,?\s+but\s+|,\s+and\s+(?=(?:we|you|they|he|she|our|your|their)\b)|,?\s+and\s+(?=[A-Z][a-z]+ (?:said|mentioned|told|promised|assured|confirmed|offered|replied|answered|agreed)\b)/;
 
 const REPORTING = /^(?:also\s+)?(?:said|says|mentioned|told \w+|promised(?: \w+)?|assured(?: \w+)?|confirmed|committed|offered|guaranteed|claimed|noted|explained|replied|answered|agreed|added|stated)\b(?:\s+that\b(?!'))?\s*/i;
-const BELIEF = /^(?:also\s+)?(?:is under the impression|(?:thinks?|believes?|assumes?|expects?|understands?|hopes?)\b|(?:is|are|was|were) (?:also )?(?:expecting|assuming|counting on|told)\b|(?:has|have) (?:also )?been told\b|(?:is|are) looking forward to\b|(?:was|were) promised\b)(?:\s+that)?\s*/i;
+const BELIEF = /^(?:also\s+)?(?:is under the impression|(?:thinks?|believes?|assumes?|expects?|understands?|hopes?)\b|(?:is|are|was|were) (?:also )?(?:expecting|assuming|counting on|told)\b|(?:has|have) (?:also )?been told\b|tells? (?:me|us)\b|told (?:me|us)\b|(?:is|are) looking forward to\b|(?:was|were) promised\b)(?:\s+that)?\s*/i;
 const WANT = /^(?:also\s+)?(?:wants?|needs?|would (?:also )?like|(?:may|might) (?:also )?want|asked for|requested)\b\s*/i;
 const QUESTION = /^(?:also\s+)?(?:asked|asks|wondered|wanted to know|queried)\b/i;
 const BELIEF_ANYWHERE = /\b(?:(?:was|were|has been|have been) (?:told|assured|promised)|counting on|under the impression|looking forward to|thanks for agreeing|as (?:you|we) (?:said|discussed|agreed)|as promised|per your (?:demo|call|email|note|proposal|deck|slides)|as (?:you|your team) (?:showed|demoed))\b/i;
@@ -40,9 +40,10 @@ const NP_BELIEF = /^(?:(?:also|and),?\s+)?(?:our|their|the|my|your)\s+(?:[\w-]+\
 const SAME_PAGE = /^(?:just )?(?:so (?:that )?we(?:'re| are) (?:on the same page|aligned)|for the record|to be clear|as a reminder|my understanding is(?: that)?|our understanding is(?: that)?)[:,]?\s*/i;
 // The customer's own people doing the work ("their maintenance crew will mount the sensors", "their
 // nephew handles the website"): the customer's side, not a promise.
-const OWN_SIDE = /^(?:their|our)\s+(?:[\w-]+\s+){0,3}?(?:will|'ll|would|can|handles?|owns?|does|manages?|runs?|keeps?|takes? care of|(?:is|are) going to|builds?|mounts?|maps?|installs?)\b/i;
+const OWN_SIDE = /^(?:their|our)\s+(?:[\w-]+\s+){0,3}?(?:will|'ll|would|can|handles?|owns?|does|manages?|runs?|keeps?|takes? care of|(?:is|are) going to|(?:is|are) (?!expecting|assuming|counting|hoping|looking|under)\w+ing|builds?|mounts?|maps?|installs?)\b/i;
 const NARRATED_KINDS: string[] = ['call_notes', 'crm_note', 'other'];
 const SPEAKER_LINE = /^(?:[-*\u2022\u2013]\s+)?[A-Z][a-z]+:\s/;
+const OURS = /\b(?:is|are|stays?|remains?) (?:ours|on us|ours to \w+|our (?:job|call|problem|responsibility|side))\b/i;
 const VENDOR_ROLE = /^(?:the\s+|our\s+)?(?:AE|SE|CSM|AM|rep|sales ?rep|account executive|account manager|solutions engineer)\b:?\s+/;
 const BUYER_ROLE = /^(?:the\s+)?(?:customer|client|buyer|prospect)\b:?\s+/i;
 const FIELD_WANT = /^(?:expected|target|desired|requested|required|preferred)\s+[\w -]{1,30}:\s*/i;
@@ -52,7 +53,7 @@ const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|pr
 // Words that leave ownership open: the sentence is a dependency finding, reported once there.
 const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\bwork (?:it|this|that) out\b|\btbd\b|\bto be (?:determined|decided|agreed|confirmed)\b|\bstill to be decided\b|\bnobody answered\b|\b(?:talk|think) about (?:that|it|this)\b|\bcheck with\b|\bget back to (?:you|them|her|him)\b|\blook into (?:that|it|this)\b|\bcome back (?:to|on) (?:that|it|this|you|them|her|him)\b/i;
 // A stated boundary: refused, excluded, or acknowledged as the buyer's side.
-const BOUNDARY = /\b(?:declined|refused|turned (?:it |that |this )?down|said no)\b|\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\b(?:stays?|remains?) (?:out|with|in|on)\b|\b(?:keeps?|continues?) (?:using|buying|doing|running|handling|to (?:use|buy|do|run|handle))\b|\bfrom (?:their|your|our) (?:own |current |existing )?(?:\w+ )?(?:supplier|vendor|provider|contractor|agency|partner)\b|\b(?:team|vendor|agency|contractor|broker|partner) keeps? (?:that|it|those|them)\b|\b(?:separate|different) (?:project|engagement|purchase|product|module|offering)\b|\boutside what we\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b|\b(?:their|the customer's) responsibility\b|\bby (?:our|their) (?:own |current |existing )?(?:\w+ )?(?:team|contractor|vendor|provider|staff|broker|partner|agency|department)\b/i;
+const BOUNDARY = /\b(?:declined|refused|turned (?:it |that |this )?down|said no)\b|\bnot (?:included|part of|in scope|covered|something we|possible|in this|available|offered)\b|\bout of scope\b|\boutside (?:the |of )?(?:the )?scope\b|\bexcluded\b|\b(?:stays?|remains?) (?:out|with|in|on)\b|\b(?:keeps?|continues?) (?:using|buying|doing|running|handling|to (?:use|buy|do|run|handle))\b|\bfrom (?:their|your|our) (?:own |current |existing )?(?:\w+ )?(?:supplier|vendor|provider|contractor|agency|partner)(?=\s*(?:[.,;!]|$))|\b(?:team|vendor|agency|contractor|broker|partner) keeps? (?:that|it|those|them)\b|\b(?:separate|different) (?:project|engagement|purchase|product|module|offering)\b|\boutside what we\b|\b(?:is|are) on (?:their|our|the customer's) side\b|\b(?:cannot|can't|won't|do not|don't|does not|doesn't|will not)\b|\bnot expecting\b|\b(?:their|the customer's) responsibility\b|\bby (?:our|their) (?:own |current |existing )?(?:\w+ )?(?:team|contractor|vendor|provider|staff|broker|partner|agency|department)\b/i;
 const NEGATION_WORD = /\b(?:not|never|no)\b|n't\b/i;
 const HARMLESS_NO = /\bno (?:problem|extra|additional|cost|charge)\b/i;
 const PAID_OPTION = /\bpaid option\b|\bfor a fee\b|\bchange order\b|\b(?:scope|scoped|budget|budgeted|pay|paid|price|priced|quote|quoted|buy|purchase|contract)\b[^.;]{0,25}\bseparately\b|\bseparate (?:sow|order|quote|contract)\b|\bat (?:an )?additional cost\b|\bseparately priced\b|(?<!\bno )\bextra cost\b|\b(?:may|might|could|will|would|plan to|want to|hope to) (?:also )?(?:buy|purchase|order|license)\b/i;
@@ -77,7 +78,7 @@ const INCLUSION = /\b(?:is|are) (?:included|covered|standard|part of (?:the|this
 const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|(?:be|is|are) up|open(?:ed)? (?:to|for)|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin)\b/i;
 const TIMELINE = /\b(?:live|ready|(?:be|is|are) up|running|done|in place|available|launched|delivered|in production|open(?:ed)? (?:to|for) \w+)\b[^.;]{0,40}\b(?:before|by|in time for|ahead of|until|no later than)\b|\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open|thanksgiving|christmas|easter|new year|black friday|year[- ]end|eoy|eoq)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\b(?:ready|live|done|in place|up and running|working|running) (?:for|in time for) (?:the |their |our |your )?(?:[\w'-]+ ){0,3}(?:day|week|meeting|launch|season|audit|opening|survey|inspection|event|shoot|kickoff|deadline|rush|peak|show|conference|one)\b|\b(?:\d+|a|one|two|three|four|five|six) sprints?\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:days?|weeks?|months?)\b|\bby then\b|\bnext week\b/i;
 const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bsaturdays?\b|\bsundays?\b|\bovernight\b|\bpick up the phone\b|\bsupport calls?\b|\b(?:join|attend|sit in on|dial into)\b[^.;]{0,40}\b(?:meetings?|calls?|stand-?ups?|reviews?|huddles?|syncs?|committee)\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bin[- ]person\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning|month|quarter)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:support )?(?:analyst|engineer|contact)\b|\bturnaround\b|\bassigned to (?:you|them|your team|their team)\b/i;
-const SCOPE = /\b(?:add|adding|added|extra|additional|more|seats?|seat count|licen[cs]es|load(?:ed|ing)?|import(?:ed|ing)?|(?:bring|brought|come|move) over|instead of|pull|extract|provide|deliver|take care of|convert|configure|create|write|own|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|no charge|free of charge|for free|set(?:ting)? up|build|migrate|scan|host|install|onboard|train|handle|cover|covers|covering|include[sd]?|run|do the)\b|\ball \d+\b/i;
+const SCOPE = /\b(?:add|adding|added|extra|additional|more|seats?|seat count|licen[cs]es|load(?:ed|ing)?|instead of|pull|extract|provide|deliver|take care of|convert|configure|create|write|own|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|no charge|free of charge|for free|set(?:ting)? up|build|migrate|scan|host|install|onboard|train|handle|cover|covers|covering|include[sd]?|run|do the)\b|\ball \d+\b/i;
 const CAPABILITY = /\bhandles?\b[^.;]{0,30}\b(?:\d|million|thousand|volume|load|traffic|peaks?|events?|transactions?|requests?|users?)\b|\b(?:is|are) (?:supported|compatible)\b/i;
 const MORE_SCOPE = /\b(?:add|adding|extra|additional|more|plus (?:the |another |an? )?(?:\d|extra|additional|other)|instead of|throw (?:it |that )?in|squeeze (?:it |that |this |\w+ )?in|(?:at )?no (?:extra |additional )?(?:cost|charge)|for free|free of charge|bring (?:\w+ ){0,3}on\b|(?<![\w-]|\b(?:a|one|per|each|every) )(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth) (?!(?:week|day|month|quarter|half|time|phase|year|shift|round|opinion|thought)s?\b)(?=[a-z])|at no (?:extra |additional )?(?:cost|charge)|free of charge|for free|cover (?:all|the)|all \d+|onboard)\b/i;
 const DATED_EVENT = /\b(?:board meeting|board meets|meeting|board|deadline|launch|demo|event|conference|audit|inspection|survey|open enrollment|opening|season)\b/i;
@@ -200,6 +201,8 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   if (GENERIC_OTHERS.test(content) || PAST_FACT.test(content) || SALES_ADMIN.test(content) || GREETING.test(content.trim())) return null;
   const own = OWN_SIDE.exec(content.trim());
   if (own && (/^their/i.test(own[0]) ? clause.sentence.author === 'vendor' : reading.side === 'buyer')) return null;
+  // "Kiosk hardware is ours to buy", "HOA approvals are on us": the buyer taking its side of a boundary.
+  if (reading.side === 'buyer' && OURS.test(content)) return null;
   if (isRefusal(content, contract)) return null;
   const verdict = VERDICT.exec(content.trim());
   if (verdict && !ASSENT_VERDICT.test(verdict[1])) return null;
@@ -414,6 +417,9 @@ function answeredNext(clauses: Clause[], i: number, contract: ContractContext): 
 // handled. Marco said we cannot file with OSHA.") is a boundary, not a promise.
 function refusedNext(clauses: Clause[], i: number, contract: ContractContext): boolean {
   const words = new Set(topicWords(clauses[i].text, contract));
+  // The answer right after may point back ("Greg said that would be a change order").
+  const next = clauses[i + 1];
+  if (next && next.sentence.documentId === clauses[i].sentence.documentId && readClause(next, contract).side === 'vendor' && PAID_OPTION.test(next.text)) return true;
   return clauses.slice(i + 1, i + 4).some((c) => c.sentence.documentId === clauses[i].sentence.documentId && isRefusal(c.text, contract) && topicWords(c.text, contract).some((w) => words.has(w)));
 }
 
@@ -475,7 +481,11 @@ function contractConflict(clause: Clause, contract: ContractContext): Conflict |
     const itemWords = distinct.length > 0 ? distinct : allWords;
     const need = itemWords.length >= 2 ? 0.5 : 1;
     // A shared generic word ("support" of "weekend support", "work" of "on-site work") is not the item.
-    const telling = itemWords.length === 1 || itemWords.some((w) => words.has(w) && !GENERIC_WORDS.has(w));
+    // The item's head noun names it ("portal" of "dentist portal"); a generic head ("support", "work")
+    // leaves the naming to the words before it.
+    const head = itemWords[itemWords.length - 1];
+    const hits = itemWords.filter((w) => words.has(w));
+    const telling = itemWords.length === 1 || hits.length >= 2 || (GENERIC_WORDS.has(head) ? hits.some((w) => w !== head) : hits.includes(head));
     if (itemWords.length >= 1 && overlap(itemWords, words) >= need && telling && itemWords.some((w) => w.length > 3)) return { category: 'scope_promise', source: item.quote };
   }
   if (HISTORY.test(text)) {
