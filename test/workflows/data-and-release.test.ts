@@ -1,3 +1,4 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import { loadBundle, storeBundle } from '../../src/db/bundles';
 import type { Actor } from '../../src/domain/review';
 import { addEvidenceUpdate, returnForContextUpdate, searchAttributes } from '../../src/workflows/definitions';
@@ -20,6 +21,36 @@ afterAll(async () => {
 const ana: Actor = { id: 'u-ana', roles: ['sales'] };
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// The handoff's activities retry after 1 s, then 2 s, then 4 s (initialInterval 1 s, coefficient 2).
+const retryIntervalsMs = [1_000, 2_000, 4_000];
+
+/**
+ * The history's length once the workflow is idle: no activity pending (or retrying), no workflow task
+ * pending, and no new event for `quietMs`. The state query shows a question before the progress write
+ * that records it has landed, so history read right after still grows.
+ */
+async function settledHistory(handle: WorkflowHandle, quietMs: number, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let length = -1;
+  let since = Date.now();
+  for (;;) {
+    const { raw } = await handle.describe();
+    const pending = raw.pendingActivities ?? [];
+    const events = (await handle.fetchHistory()).events!.length;
+    if (pending.length > 0 || raw.pendingWorkflowTask || events !== length) {
+      length = events;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return length;
+    }
+    if (Date.now() > deadline) {
+      const activities = pending.map((a) => ({ type: a.activityType?.name, attempt: a.attempt, lastFailure: a.lastFailure?.message }));
+      throw new Error(`history never settled: ${events} events, pending activities ${JSON.stringify(activities)}`);
+    }
+    await pause(200);
+  }
+}
+
 test('a stored bundle no activity can use asks the handoff owner and stops retrying', async () => {
   const { handoffId, handle, bundle } = await startHandoff(h, withDealId(loadSharedFixture('worked-example'), 'baddata'));
   await waitForState(h, handoffId, inStage('in_review'));
@@ -37,10 +68,12 @@ test('a stored bundle no activity can use asks the handoff owner and stops retry
   expect(question).toMatchObject({ blocking: true, askedOf: bundle.owners.handoffOwner!.id });
   expect(question.question).toMatch(/kickoffTarget/);
 
-  // No retry loop: history stands still while nobody acts.
-  const before = (await handle.fetchHistory()).events!.length;
-  await pause(4_000);
-  expect((await handle.fetchHistory()).events!.length).toBe(before);
+  // No retry loop: once the writes that asking made have landed, history stands still while nobody
+  // acts. An activity retrying stays pending (its retries add no event), so the history never settles.
+  const settled = await settledHistory(handle, retryIntervalsMs[0] + retryIntervalsMs[1]);
+  await pause(retryIntervalsMs[2] + 1_000);
+  expect((await handle.describe()).raw.pendingActivities ?? []).toEqual([]);
+  expect((await handle.fetchHistory()).events!.length).toBe(settled);
   await handle.terminate('test done');
 });
 
