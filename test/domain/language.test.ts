@@ -72,6 +72,9 @@ describe('wordings of the later development rounds (bullets, transcripts, replie
     ['Ben said should be no problem to have the dashboard running by 12/20.', 'call_notes', 'timeline_commitment'],
     ['- AE committed to a 2-hour turnaround on dashboard fixes.', 'crm_note', 'support_expectation'],
     ['Dana is under the impression a third connector for payroll comes in the same project, can you confirm?', 'call_notes', 'scope_promise'],
+    ['Ben boasted that the dashboard updates every 30 seconds.', 'call_notes', 'feasibility'],
+    ['Ben estimated three weeks from kickoff to a live dashboard.', 'call_notes', 'timeline_commitment'],
+    ['Ben said the dashboard will be live in 10 business days.', 'call_notes', 'timeline_commitment'],
   ] as const)('%s -> %s', (text, kind, category) => {
     expect(detectImpliedPromises(bundleWith([{ id: 'doc', kind, text }]))).toEqual([expect.objectContaining({ category, statement: text })]);
   });
@@ -103,6 +106,7 @@ describe('wordings of the later development rounds (bullets, transcripts, replie
     'Dana said they may buy a third connector next year.',
     'Ben said go-live on January 15 works.',
     'Dana: is the dashboard ready for the board? Ben: that is tight.',
+    'Eli pointed out that custom integrations are handled by their IT team.',
   ])('%s', (text) => {
     expect(promisesIn(text)).toEqual([]);
   });
