@@ -47,6 +47,24 @@ async function spansInTrace(traceId: string, prefixes: string[]): Promise<Readab
   }
 }
 
+/**
+ * The workflow's activity spans and the ids of the StartActivity spans in the trace, once each has its
+ * parent there. An activity's span ends when the attempt does; the workflow's StartActivity span only
+ * when the workflow has taken the result, a task later (the read model shows a stage as soon as its
+ * progress write ran, before that). Read from one snapshot, so no span finishes between the two.
+ */
+async function activitiesScheduledInTrace(traceId: string, workflowId: string): Promise<{ ran: ReadableSpan[]; scheduled: Set<string> }> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const finished = spans();
+    const ran = finished.filter((s) => s.name.startsWith('RunActivity:') && s.attributes.temporalWorkflowId === workflowId);
+    const scheduled = new Set(finished.filter((s) => s.name.startsWith('StartActivity:') && s.spanContext().traceId === traceId).map((s) => s.spanContext().spanId));
+    const orphans = ran.filter((s) => s.parentSpanId === undefined || !scheduled.has(s.parentSpanId));
+    if (orphans.length === 0 || Date.now() > deadline) return { ran, scheduled };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 test('one handoff: the start request, its workflow and the activities share a trace; a decision traces to its update handler', async () => {
   const bundle = withDealId(loadSharedFixture('worked-example'), 'otel');
   const started = await h.request('POST', '/handoffs', { token: h.tokens['u-ben'], body: bundle });
@@ -64,10 +82,9 @@ test('one handoff: the start request, its workflow and the activities share a tr
   const start = trace.find((s) => s.name === 'StartWorkflow:implementationHandoff')!;
   expect(start.parentSpanId).toBe(request.spanContext().spanId);
   // Workflow → activities: every activity that ran for this handoff so far belongs to the start's trace.
-  const ran = named('RunActivity:').filter((s) => s.attributes.temporalWorkflowId === handoffId);
+  const { ran, scheduled } = await activitiesScheduledInTrace(traceId, handoffId);
   expect(ran.length).toBeGreaterThan(1);
   expect(new Set(ran.map((s) => s.spanContext().traceId))).toEqual(new Set([traceId]));
-  const scheduled = new Set(trace.filter((s) => s.name.startsWith('StartActivity:')).map((s) => s.spanContext().spanId));
   expect(ran.every((s) => s.parentSpanId !== undefined && scheduled.has(s.parentSpanId))).toBe(true);
 
   // A decision is its own request: its trace runs from the API span into the workflow's update handler.
