@@ -16,7 +16,10 @@ export interface Child {
 }
 
 export function startChild(name: string, script: string, env: Record<string, string | undefined>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to every child's node: Node
+  // refuses profiling flags in NODE_OPTIONS. A child writes its profile when it exits on SIGTERM.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, script)], {
     cwd: root,
     env: childEnv(env),
     stdio: ['ignore', 'ignore', 'pipe'],

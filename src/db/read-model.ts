@@ -103,19 +103,24 @@ export async function writeProgress(pool: Pool, progress: ProgressRecord): Promi
  * than `base` (the write before this one is still on its way; the activity is retried).
  */
 export async function writeProgressChanges(pool: Pool, progress: ProgressChanges): Promise<boolean> {
-  return inTransaction(pool, async (db) => {
-    await insertDecisions(db, fullDecisions(progress.handoffId, progress.decisions));
-    const stored = await lockRow(db, progress.handoffId);
-    if (stored.revision < progress.base) throw new ReadModelGap(`read model of ${progress.handoffId} is at revision ${stored.revision}, these changes start from ${progress.base}`);
-    const taken = stored.revision < progress.revision && (await applyAndStore(db, progress.handoffId, stored.doc, progress.changes, progress.revision)).taken;
-    if (progress.measurements.length) {
-      const dealId = (await readHandoff(db, progress.handoffId))?.state.dealId;
-      if (!dealId) throw new ReadModelGap(`read model of ${progress.handoffId} has no row for its measurements yet`);
-      await insertMeasurements(db, fullMeasurements(progress.handoffId, dealId, progress.measurements));
-    }
-    return taken;
-  });
+  const { handoffId } = progress;
+  const decisions = fullDecisions(handoffId, progress.decisions);
+  for (let attempt = 1; ; attempt++) {
+    const stored = await readRow(pool, handoffId);
+    if (stored.revision < progress.base) throw new ReadModelGap(`read model of ${handoffId} is at revision ${stored.revision}, these changes start from ${progress.base}`);
+    const next = stored.revision < progress.revision ? nextDoc(handoffId, stored.doc, progress.changes, progress.revision) : undefined;
+    const dealId = next?.state.dealId ?? stored.doc?.state.dealId;
+    if (progress.measurements.length && !dealId) throw new ReadModelGap(`read model of ${handoffId} has no row for its measurements yet`);
+    const measurements = progress.measurements.length ? fullMeasurements(handoffId, dealId!, progress.measurements) : [];
+    const taken = await writeRow(pool, handoffId, { expected: stored.revision, next: next && { doc: next, revision: progress.revision }, decisions, measurements });
+    // Not taken: another writer moved the row between the read and this write; read it again.
+    if (taken || !next) return taken;
+    if (attempt >= MAX_ATTEMPTS) throw new ReadModelGap(`read model of ${handoffId} kept changing under ${MAX_ATTEMPTS} attempts to write revision ${progress.revision}`);
+  }
 }
+
+/** A write reads the row, then writes on condition that it has not changed: this often, at most, in a row. */
+const MAX_ATTEMPTS = 20;
 
 /** What an update answered under the progress-as-changes patch: its changes, from `base` to `revision`. */
 export interface UpdateChanges {
@@ -132,23 +137,19 @@ export interface UpdateChanges {
  * A client that is inside a transaction (the evidence lock) applies them within it.
  */
 export async function applyUpdateChanges(db: Pool | PoolClient, handoffId: string, update: UpdateChanges): Promise<ReadModelRow | undefined> {
-  const run = async (tx: PoolClient | Pool) => {
-    await insertDecisions(tx, fullDecisions(handoffId, update.decisions ?? []));
-    const stored = await lockRow(tx, handoffId);
-    if (stored.revision >= update.revision) return rowOf(stored);
-    if (stored.revision !== update.base || !stored.doc) return undefined;
-    const { doc } = await applyAndStore(tx, handoffId, stored.doc, update.changes, update.revision);
-    return { state: doc.state, owners: doc.owners, revision: update.revision };
-  };
-  if ('totalCount' in db) return inTransaction(db, run);
-  await db.query('SAVEPOINT apply_update');
-  try {
-    const row = await run(db);
-    await db.query('RELEASE SAVEPOINT apply_update');
-    return row;
-  } catch (err) {
-    await db.query('ROLLBACK TO SAVEPOINT apply_update');
-    throw err;
+  const decisions = fullDecisions(handoffId, update.decisions ?? []);
+  for (let attempt = 1; ; attempt++) {
+    const stored = await readRow(db, handoffId);
+    if (stored.revision >= update.revision || stored.revision !== update.base || !stored.doc) {
+      // The audit rows are kept either way (each once): the update happened, whoever writes the row.
+      await writeRow(db, handoffId, { expected: stored.revision, decisions, measurements: [] });
+      return stored.revision >= update.revision && stored.doc ? rowOf(stored) : undefined;
+    }
+    const next = nextDoc(handoffId, stored.doc, update.changes, update.revision);
+    if (await writeRow(db, handoffId, { expected: stored.revision, next: { doc: next, revision: update.revision }, decisions, measurements: [] })) {
+      return { state: next.state, owners: next.owners, revision: update.revision };
+    }
+    if (attempt >= MAX_ATTEMPTS) return undefined;
   }
 }
 
@@ -159,9 +160,10 @@ interface StoredRow {
 
 const rowOf = (stored: StoredRow): ReadModelRow => ({ state: stored.doc!.state, owners: stored.doc!.owners, revision: stored.revision });
 
-async function lockRow(db: Pool | PoolClient, handoffId: string): Promise<StoredRow> {
+/** The stored row, read without a lock: the write after it is conditional on the revision it saw. */
+async function readRow(db: Pool | PoolClient, handoffId: string): Promise<StoredRow> {
   const { rows } = await db.query<{ state: HandoffState | null; owners: ReadModelOwners; kickoff_target: string | null; revision: string | null }>(
-    `SELECT state, owners, to_char(kickoff_target, 'YYYY-MM-DD') AS kickoff_target, revision FROM handoffs WHERE handoff_id = $1 FOR UPDATE`,
+    `SELECT state, owners, to_char(kickoff_target, 'YYYY-MM-DD') AS kickoff_target, revision FROM handoffs WHERE handoff_id = $1`,
     [handoffId],
   );
   const row = rows[0];
@@ -170,14 +172,90 @@ async function lockRow(db: Pool | PoolClient, handoffId: string): Promise<Stored
   return { doc: { state: row.state, owners: row.owners, kickoffTarget }, revision: Number(row.revision) };
 }
 
-async function applyAndStore(db: Pool | PoolClient, handoffId: string, doc: ReadModelDoc | undefined, changes: Change[], revision: number): Promise<{ taken: boolean; doc: ReadModelDoc }> {
+function nextDoc(handoffId: string, doc: ReadModelDoc | undefined, changes: Change[], revision: number): ReadModelDoc {
   const next = applyChanges(doc, changes);
   if (!next?.state) throw new ReadModelGap(`read model of ${handoffId} has no document to apply changes to`);
   next.state.revision = revision;
-  const pending = pendingOf(next);
-  const taken = await storeRow(db, handoffId, next, revision, pending);
-  if (taken) await replacePending(db, handoffId, pending);
-  return { taken, doc: next };
+  return next;
+}
+
+interface RowWrite {
+  /** The revision the row was read at (-1: no row, or one without a revision): `next` is taken only over it. */
+  expected: number;
+  next?: { doc: ReadModelDoc; revision: number };
+  decisions: DecisionRecord[];
+  measurements: MeasurementEvent[];
+}
+
+/**
+ * One statement, so one round trip and atomic without a transaction: the audit rows and measurements
+ * (each once, by its key), and, only while the row is still at `expected`, the row at its new
+ * revision with its pending items (those no longer pending deleted, the rest upserted). Answers
+ * whether the row was taken.
+ */
+async function writeRow(db: Pool | PoolClient, handoffId: string, write: RowWrite): Promise<boolean> {
+  const { next, decisions, measurements } = write;
+  if (!next && !decisions.length && !measurements.length) return false;
+  const doc = next?.doc;
+  const state = doc?.state;
+  const owners = doc?.owners ?? {};
+  // One row per key (the old DELETE-then-INSERT kept the first of duplicates, and so does this).
+  const seen = new Set<string>();
+  const firstOfEach = (doc ? pendingOf(doc) : []).filter((p) => {
+    const key = `${p.kind}\u0000${p.itemId}\u0000${p.assignee}`;
+    return !seen.has(key) && !!seen.add(key);
+  });
+  const { rows } = await db.query<{ taken: number }>(
+    `WITH decided AS (
+       INSERT INTO review_decisions (request_id, handoff_id, item_id, kind, principal_id, decision, comment, packet_version)
+       SELECT "requestId", "handoffId", "itemId", kind, "principalId", decision, comment, "packetVersion"
+         FROM jsonb_to_recordset($1::jsonb) AS d("requestId" text, "handoffId" text, "itemId" text, kind text, "principalId" text, decision text, comment text, "packetVersion" integer)
+       ON CONFLICT (request_id) DO NOTHING
+     ), measured AS (
+       INSERT INTO measurement_events (key, handoff_id, deal_id, kind, value, owner, detail, at)
+       SELECT key, "handoffId", "dealId", kind, value, owner, coalesce(detail, '{}'), at
+         FROM jsonb_to_recordset($2::jsonb) AS m(key text, "handoffId" text, "dealId" text, kind text, value double precision, owner text, detail jsonb, at timestamptz)
+       ON CONFLICT (key) DO NOTHING
+     ), taken AS (
+       INSERT INTO handoffs (handoff_id, deal_id, customer_name, stage, bundle_hash, packet_version, handoff_owner, sales_owner,
+                             implementation_owner, escalation_owner, kickoff_target, assignees, owners, state, revision)
+       SELECT $3::text, $4::text, $5::text, $6::text, $7::text, $8::integer, $9::text, $10::text, $11::text, $12::text, $13::date, $14::text[], $15::jsonb, $16::jsonb, $17::bigint
+        WHERE $16::jsonb IS NOT NULL
+       ON CONFLICT (handoff_id) DO UPDATE SET deal_id = EXCLUDED.deal_id, customer_name = EXCLUDED.customer_name,
+         stage = EXCLUDED.stage, bundle_hash = EXCLUDED.bundle_hash,
+         packet_version = COALESCE(EXCLUDED.packet_version, handoffs.packet_version),
+         handoff_owner = EXCLUDED.handoff_owner, sales_owner = EXCLUDED.sales_owner,
+         implementation_owner = EXCLUDED.implementation_owner, escalation_owner = EXCLUDED.escalation_owner,
+         kickoff_target = EXCLUDED.kickoff_target, assignees = EXCLUDED.assignees, owners = EXCLUDED.owners,
+         state = EXCLUDED.state, revision = EXCLUDED.revision, updated_at = now()
+       -- As read: -1 stands for no revision or no state (a row of the older projection) and the start's own row.
+       WHERE CASE WHEN $18::bigint = -1 THEN handoffs.revision IS NULL OR handoffs.revision = -1 OR handoffs.state IS NULL
+                  ELSE handoffs.revision = $18::bigint AND handoffs.state IS NOT NULL END
+       RETURNING 1
+     ), pending AS (
+       SELECT "itemId", kind, assignee, summary, coalesce(blocking, false) AS blocking, nullif(since, '')::timestamptz AS since,
+              nullif("dueAt", '')::timestamptz AS due_at, coalesce(escalated, false) AS escalated
+         FROM jsonb_to_recordset($19::jsonb) AS p("itemId" text, kind text, assignee text, summary text, blocking boolean, since text, "dueAt" text, escalated boolean)
+     ), gone AS (
+       DELETE FROM pending_items old
+        WHERE old.handoff_id = $3::text AND EXISTS (SELECT 1 FROM taken)
+          AND NOT EXISTS (SELECT 1 FROM pending p WHERE p.kind = old.kind AND p."itemId" = old.item_id AND p.assignee = old.assignee)
+     ), kept AS (
+       INSERT INTO pending_items (handoff_id, item_id, kind, assignee, summary, blocking, since, due_at, escalated)
+       SELECT $3::text, "itemId", kind, assignee, summary, blocking, since, due_at, escalated FROM pending WHERE EXISTS (SELECT 1 FROM taken)
+       ON CONFLICT (handoff_id, kind, item_id, assignee) DO UPDATE SET summary = EXCLUDED.summary, blocking = EXCLUDED.blocking,
+         since = EXCLUDED.since, due_at = EXCLUDED.due_at, escalated = EXCLUDED.escalated
+     )
+     SELECT count(*)::int AS taken FROM taken`,
+    [
+      JSON.stringify(decisions), JSON.stringify(measurements),
+      handoffId, state?.dealId ?? null, state?.customerName ?? null, state?.stage ?? null, state?.bundleHash ?? null, state?.packet?.version ?? null,
+      owners.handoffOwner ?? null, owners.sales ?? null, owners.implementation ?? null, owners.escalation ?? null,
+      storableDate(doc?.kickoffTarget) ?? null, [...new Set(firstOfEach.map((p) => p.assignee))], JSON.stringify(owners),
+      state ? JSON.stringify(state) : null, next?.revision ?? null, write.expected, JSON.stringify(firstOfEach),
+    ],
+  );
+  return rows[0].taken === 1;
 }
 
 async function inTransaction<T>(pool: Pool, work: (db: PoolClient) => Promise<T>): Promise<T> {

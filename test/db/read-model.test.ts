@@ -1,9 +1,11 @@
 import { createPool, type Pool } from '../../src/db/pool';
-import { readHandoff, readHandoffAtLeast, writeProgress } from '../../src/db/read-model';
+import { applyUpdateChanges, ReadModelGap, readHandoff, readHandoffAtLeast, seedHandoff, writeProgress, writeProgressChanges } from '../../src/db/read-model';
+import { diff, snapshot } from '../../src/domain/state-delta';
 import { progressFixture } from './progress-fixture';
 
-// writeProgress on a real Postgres: the revision guard, audit rows and measurements written once,
-// and pending items replaced (not accumulated) with each newer revision.
+// The read model's writes on a real Postgres: the revision guard, audit rows and measurements
+// written once, and pending items replaced (not accumulated) with each newer revision; for writes
+// as changes, the start's seed row, the base a write builds on, and writers racing on one row.
 
 let pool: Pool;
 beforeAll(() => {
@@ -75,4 +77,63 @@ test('readHandoffAtLeast waits for the revision an update answered, and gives up
   setTimeout(() => void writeProgress(pool, progressFixture(handoffId, 2, { stage: 'awaiting_signoff' })), 50);
   expect(await waiting).toMatchObject({ revision: 2, state: { stage: 'awaiting_signoff' } });
   expect(await readHandoffAtLeast(pool, handoffId, 9, 100)).toBeUndefined();
+});
+
+describe('changes (the progress-as-changes patch): one statement per write, taken only over the row it read', () => {
+  const docOf = (p: ReturnType<typeof progressFixture>) => ({ state: p.state, owners: p.owners, kickoffTarget: p.kickoffTarget });
+  const pendingRows = async (handoffId: string) =>
+    (await pool.query('SELECT item_id, kind, assignee FROM pending_items WHERE handoff_id = $1 ORDER BY kind, item_id', [handoffId])).rows;
+
+  test('the start seeds the row; the workflow writes over it; an update applies on its base; a write-behind of the same revision changes nothing', async () => {
+    const handoffId = id('changes');
+    const first = progressFixture(handoffId, 1);
+    await seedHandoff(pool, handoffId, { ...docOf(first), state: { ...first.state, stage: 'intake', reviewItems: [], packet: undefined } });
+    expect(await readHandoff(pool, handoffId)).toMatchObject({ revision: -1, state: { stage: 'intake' } });
+    expect(await pendingRows(handoffId)).toEqual([]);
+
+    // The workflow's first write is a whole document (base -1) and takes over the start's row.
+    const whole = diff(undefined, docOf(first));
+    expect(await writeProgressChanges(pool, { handoffId, revision: 1, base: -1, changes: whole, decisions: [], measurements: [] })).toBe(true);
+    expect(await readHandoff(pool, handoffId)).toMatchObject({ revision: 1, state: { stage: 'in_review', revision: 1 } });
+    expect(await pendingRows(handoffId)).toEqual([{ item_id: 'r1', kind: 'review_item', assignee: 'u-chen' }]);
+
+    // A decision, as the API applies it from the update's answer: the item leaves the inbox, the audit row is kept.
+    const decided = snapshot(docOf(first));
+    decided.state.reviewItems[0].decision = { decision: 'approved', by: 'u-chen', at: '2026-11-21T10:00:00.000Z' };
+    const changes = diff(docOf(first), decided);
+    const decision = { requestId: `u-chen:${handoffId}-r1`, itemId: 'r1', kind: 'review_decision' as const, principalId: 'u-chen', decision: 'approved', packetVersion: 1 };
+    const applied = await applyUpdateChanges(pool, handoffId, { revision: 2, base: 1, changes, decisions: [decision] });
+    expect(applied).toMatchObject({ revision: 2, state: { reviewItems: [{ id: 'r1', decision: { decision: 'approved' } }] } });
+    expect(await pendingRows(handoffId)).toEqual([]);
+
+    // The workflow writes the same update behind (it cannot know the API did): nothing changes, the audit row stays one.
+    expect(await writeProgressChanges(pool, { handoffId, revision: 2, base: 1, changes, decisions: [decision], measurements: [] })).toBe(false);
+    const audit = await pool.query('SELECT count(*)::int AS n FROM review_decisions WHERE handoff_id = $1', [handoffId]);
+    expect(audit.rows[0].n).toBe(1);
+    expect((await readHandoff(pool, handoffId))?.revision).toBe(2);
+
+    // Changes that build on a write not landed yet wait for it.
+    await expect(writeProgressChanges(pool, { handoffId, revision: 5, base: 4, changes: [], decisions: [], measurements: [] })).rejects.toBeInstanceOf(ReadModelGap);
+    // An update whose base the row has passed is not applied by the API (the workflow's write brings it).
+    expect(await applyUpdateChanges(pool, handoffId, { revision: 2, base: 0, changes: [], decisions: [] })).toMatchObject({ revision: 2 });
+    expect(await applyUpdateChanges(pool, handoffId, { revision: 4, base: 3, changes: [], decisions: [] })).toBeUndefined();
+  });
+
+  test('writers racing on one row each land on the revision they read or read again: the row ends at the newest, its pending items those of its document', async () => {
+    const handoffId = id('race');
+    const base = progressFixture(handoffId, 1);
+    await writeProgressChanges(pool, { handoffId, revision: 1, base: -1, changes: diff(undefined, docOf(base)), decisions: [], measurements: [] });
+    // Twenty writes of successive revisions, each a whole summary change, all sent at once: each may only land over an
+    // older row, so whichever order Postgres takes them in, the newest wins and the pending items follow it.
+    const writes = Array.from({ length: 20 }, (_, i) => {
+      const doc = snapshot(docOf(base));
+      doc.state.reviewItems[0].summary = `Promise of rev ${i + 2}`;
+      return writeProgressChanges(pool, { handoffId, revision: i + 2, base: 1, changes: diff(docOf(base), doc), decisions: [], measurements: [] });
+    });
+    await Promise.all(writes);
+    const row = await readHandoff(pool, handoffId);
+    expect(row).toMatchObject({ revision: 21, state: { reviewItems: [{ summary: 'Promise of rev 21' }] } });
+    const { rows } = await pool.query('SELECT summary FROM pending_items WHERE handoff_id = $1', [handoffId]);
+    expect(rows).toEqual([{ summary: 'Promise of rev 21' }]);
+  });
 });
