@@ -47,6 +47,7 @@ const OURS = /\b(?:is|are|stays?|remains?) (?:ours|on us|ours to \w+|our (?:job|
 const VENDOR_ROLE = /^(?:the\s+|our\s+)?(?:AE|SE|CSM|AM|rep|sales ?rep|account executive|account manager|solutions engineer)\b:?\s+/;
 const BUYER_ROLE = /^(?:the\s+)?(?:customer|client|buyer|prospect)\b:?\s+/i;
 const FIELD_WANT = /^(?:expected|target|desired|requested|required|preferred)\s+[\w -]{1,30}:\s*/i;
+const LATER_BELIEF = /\band (?:also )?(?:assumes?|expects?|believes?|thinks?|(?:is|are) (?:expecting|assuming|counting on|under the impression))\b/i;
 const PRONOUN_BELIEF = /^(?:they|we|she|he)\s+(?:also\s+)?(?:think|thinks|believe|believes|assume|assumes|expect|expects|are expecting|is expecting|(?:may|might) (?:also )?want|want|wants|need|needs|are counting on|is counting on)\b/i;
 
 const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|supported|compatible|tracks?|refresh\w*|re-?plans?|syncs?|meets?(?! (?:you|your|with|the team|everyone|up)\b)|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|live (?:on|by|in)|ready by|in production|is a yes|got you covered|consider it done|leave it with me|count on (?:us|me)|take care of|not a problem)\b/i;
@@ -97,6 +98,7 @@ const EXTENDED_KINDS: Array<[string, RegExp]> = [
 ];
 const extendedKinds = (text: string): string[] => EXTENDED_KINDS.filter(([, re]) => re.test(text)).map(([k]) => k);
 const DELIVERED = /\b(?:live|in production|launch\w*|ready|running|done|in place|available|working|rolled out|delivered|up and running)\b/i;
+const ALSO_MORE = /\b(?:will|would|can|could|'ll) also (?!be\b)\w+/i;
 const DATE_ASSENT = /\b(?:doable|works|realistic|achievable|feasible|possible|no problem)\b/i;
 const ORDINAL = /\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+([a-z]+?)s?\b(?:\s+([a-z]+?)s?\b)?/gi;
 const ORDINALS: Record<string, number> = { second: 2, third: 3, fourth: 4, fifth: 5, sixth: 6, seventh: 7, eighth: 8, ninth: 9, tenth: 10 };
@@ -200,7 +202,7 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   if (reading.mode === 'question' || (/\?\s*$/.test(clause.text) && !tagged)) return null;
   const content = tagged ? reading.content.replace(TAG_QUESTION, '') : reading.content;
   if (VAGUE_OWNER.test(clause.text) || PAID_OPTION.test(clause.text) || HEDGE.test(content)) return null;
-  if (GENERIC_OTHERS.test(content) || PAST_FACT.test(content) || SALES_ADMIN.test(content) || GREETING.test(content.trim())) return null;
+  if (GENERIC_OTHERS.test(content) || PAST_FACT.test(content) || SALES_ADMIN.test(content) || GREETING.test(content.trim()) || LETTER_FORMULA.test(clause.text)) return null;
   const own = OWN_SIDE.exec(content.trim());
   if (own && (/^their/i.test(own[0]) ? clause.sentence.author === 'vendor' : reading.side === 'buyer')) return null;
   // "Kiosk hardware is ours to buy", "HOA approvals are on us": the buyer taking its side of a boundary.
@@ -237,7 +239,11 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
     (reading.side === 'buyer' && RESTATEMENT.test(clause.text)) ||
     reading.mode === 'belief' ||
     BELIEF_ANYWHERE.test(clause.text);
-  const conflict = contractConflict(subject, contract);
+  // "Grant reporting isn't something we do, but the report exports to Excel for your grant writer":
+  // after a refusal in the same sentence, the excluded words are the refusal's, not a request.
+  const before0 = clauses[i - 1];
+  const afterRefusal = subject === clause && before0?.sentence === clause.sentence && isRefusal(readClause(before0, contract).content, contract);
+  const conflict = contractConflict(subject, contract, afterRefusal);
   // A want, or a buyer stating something beyond the contract ("Priya confirmed the go-live target of
   // January 15"), is an expectation unless the vendor turned it down.
   // A buyer's plain "routing live the first week of September" sets a date the contract does not.
@@ -326,6 +332,8 @@ function modeOf(rest: string, side: Side | undefined): Reading {
     if (QUESTION.test(content.replace(/^(?:she|he|they|we|i)\s+/i, ''))) return { side, mode: 'question', content };
     // "Dana mentioned they may want …", "Ian mentioned they expect …": a belief behind the report.
     if (PRONOUN_BELIEF.test(content)) return { side: 'buyer', mode: /want|need/i.test(content.split(/\s+/).slice(1, 4).join(' ')) ? 'want' : 'belief', content };
+    // "Ivy mentioned they are adding 5 studios and assumes those are covered": the report holds a belief.
+    if (LATER_BELIEF.test(content)) return { side, mode: 'belief', content };
     return { side, mode: 'claim', content };
   }
   const belief = BELIEF.exec(rest);
@@ -365,6 +373,8 @@ function quotedRequest(clauses: Clause[], i: number): Clause | undefined {
   return clauses.slice(marker + 1).find((c) => c.sentence.documentId === doc && (/\?\s*$/.test(c.text) || REQUEST.test(c.text)));
 }
 
+// "As promised, here is where we landed": a letter's opening, whatever the words.
+const LETTER_FORMULA = /^(?:as promised|as discussed|as requested|per your request|following up)[,:]?\s+(?:here(?:'s| is| are)|attached|below|please find|i(?:'m| am) (?:sending|attaching))\b/i;
 const GREETING = /^(?:(?:it was |it's |so )?(?:great|nice|good|lovely) (?:to (?:meet|see|talk|chat|speak)|meeting|talking|chatting|speaking)|(?:a )?pleasure (?:to meet|meeting|talking)|hope you(?:'re| are)? (?:well|doing)|thanks? (?:you )?for (?:the|your) (?:time|call|meeting|session))\b[^.!?;]{0,40}[.!]?$/i;
 // Paperwork of the sale ("Ben will send the redlined order form Friday") is not delivery work.
 const SALES_ADMIN = /\b(?:send|share|forward|sign|countersign|email|get you)\b[^.;]{0,30}\b(?:order form|sow|contract|proposal|quote|pricing|redline[sd]?|invoice|msa|paperwork|docusign|signature)\b/i;
@@ -427,6 +437,8 @@ function refusedNext(clauses: Clause[], i: number, contract: ContractContext): b
 
 function categoryOf(text: string, promisedBy: string | undefined, productPresent = false): PromiseCategory {
   if (TIMELINE.test(text)) return 'timeline_commitment';
+  // "the portal will also track volunteer shifts": something more than what was sold.
+  if (ALSO_MORE.test(text)) return 'scope_promise';
   // "the forecast pulls in depletion data every night": what the product does, whatever it names,
   // unless it says when the product will be ready ("scheduling will be ready the week of May 10").
   if (productPresent && !(promisedBy && (TIMELINE_DELIVERY.test(text) || EVENT_DEADLINE.test(text) || /\b(?:by|no later than)\b/i.test(text)))) return 'feasibility';
@@ -473,10 +485,10 @@ interface Conflict {
 
 // Goes beyond a limit the contract states: an exclusion, a history cut-off, a count, support
 // hours, the contracted go-live date, or a named system the contract names differently.
-function contractConflict(clause: Clause, contract: ContractContext): Conflict | null {
+function contractConflict(clause: Clause, contract: ContractContext, skipExclusions = false): Conflict | null {
   const text = clause.text;
   const words = new Set(contentWords(text).map((w) => MOVED[w] ?? w));
-  for (const item of contract.notSold) {
+  for (const item of skipExclusions ? [] : contract.notSold) {
     // Words the sold scope shares ("driver payroll" beside "routes for 150 drivers") tell nothing apart.
     const allWords = contentWords(item.item).filter((w) => !CUE_WORDS.has(w)).map((w) => MOVED[w] ?? w);
     const distinct = allWords.filter((w) => !contract.productWords.has(w));
