@@ -10,9 +10,9 @@ import type { PacketContent } from '../../src/domain/packet';
 describe('the eval corpus', () => {
   const cases = halves.flatMap((h) => loadHalf(h).map((c) => ({ ...c, half: h })));
 
-  it('holds at least 40 bundles in at least 8 industries, split in two halves', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(40);
-    expect(new Set(cases.map((c) => c.labels.industry)).size).toBeGreaterThanOrEqual(8);
+  it('holds at least 85 bundles in at least 40 industries, split in two halves', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(85);
+    expect(new Set(cases.map((c) => c.labels.industry)).size).toBeGreaterThanOrEqual(40);
     for (const h of halves) expect(cases.filter((c) => c.half === h).length).toBeGreaterThanOrEqual(20);
   });
 
@@ -62,7 +62,7 @@ describe('rules drafter on the corpus (floors; npm run eval prints the figures)'
     const promises = rates(score.get('promises (all)')!);
     const contradictions = rates(score.get('contradictions')!);
     // Floors a little under what the drafter reaches (README table), so noise-free regressions fail.
-    const floor = half === 'dev' ? 0.95 : 0.85;
+    const floor = half === 'dev' ? 0.97 : 0.88;
     expect(promises.precision).toBeGreaterThanOrEqual(floor);
     expect(promises.recall).toBeGreaterThanOrEqual(floor);
     expect(contradictions.precision).toBeGreaterThanOrEqual(0.95);
