@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import { bundleOwners } from '../db/bundles';
-import { readHandoff, type ReadModelOwners } from '../db/read-model';
+import { readHandoff, type ReadModelOwners, type ReadModelRow } from '../db/read-model';
 import type { Owners } from '../domain/intake';
 import type { Actor, HandoffState } from '../domain/review';
 import { stateQuery } from '../workflows/definitions';
@@ -21,6 +21,8 @@ export interface HandoffContext {
   bundleHash: string;
   /** Where the state came from: the read model (`revision` set) or, before its first write, the workflow. */
   revision?: number;
+  /** The read model's row it came from: an action applies its update's changes on it without reading it again. */
+  row?: ReadModelRow;
 }
 
 export async function queryState(client: Client, handoffId: string): Promise<HandoffState> {
@@ -50,7 +52,7 @@ export async function loadFreshContext(client: Client, pool: Pool, handoffId: st
 export async function loadHandoffContext(client: Client, pool: Pool, handoffId: string): Promise<HandoffContext> {
   const row = await readHandoff(pool, handoffId);
   if (!row) return loadFreshContext(client, pool, handoffId);
-  return { handoffId, state: row.state, owners: row.owners, bundleHash: row.state.bundleHash, revision: row.revision };
+  return { handoffId, state: row.state, owners: row.owners, bundleHash: row.state.bundleHash, revision: row.revision, row };
 }
 
 /** A capacity in which someone acts on a handoff; `describe` is what docs and the document print. */

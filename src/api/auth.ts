@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Pool } from 'pg';
 import type { Config } from '../config';
@@ -22,6 +23,9 @@ export const CSRF_HEADER = 'x-csrf-token';
 export const sessionLimits = (config: Config): SessionLimits => ({ idleS: config.SESSION_IDLE_TIMEOUT_S, absoluteS: config.SESSION_ABSOLUTE_TIMEOUT_S });
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** How long a bearer token's principal is remembered (so how long a revocation may take to reach an API). */
+export const TOKEN_CACHE_MS = 2_000;
 
 const sameSecret = (a: string, b: string) => {
   const x = Buffer.from(a);
@@ -67,11 +71,23 @@ export function clearSessionCookie(req: Request, res: Response, config: Config):
  */
 export function authenticate(pool: Pool, config: Config): RequestHandler {
   const limits = sessionLimits(config);
+  // A token's principal is remembered briefly: a client acting in bursts is looked up once, not on
+  // every request. Only valid tokens are kept, so a revoked token (or a changed role) is refused
+  // by every API within TOKEN_CACHE_MS. Keyed by the token itself, held only in this process.
+  const known = new LRUCache<string, Actor>({ max: 10_000, ttl: TOKEN_CACHE_MS });
+  const actorOf = async (token: string): Promise<Actor | undefined> => {
+    const cached = known.get(token);
+    // A copy each time: a request never changes what the next one is told.
+    if (cached) return { id: cached.id, roles: [...cached.roles] };
+    const actor = await actorForToken(pool, token);
+    if (actor) known.set(token, actor);
+    return actor;
+  };
   return async (req, res, next) => {
     const header = req.get('authorization');
     if (header !== undefined) {
       const match = /^Bearer\s+([\x21-\x7e]{1,200})$/i.exec(header);
-      const actor = match ? await actorForToken(pool, match[1]) : undefined;
+      const actor = match ? await actorOf(match[1]) : undefined;
       if (!actor) {
         res.set('www-authenticate', 'Bearer');
         return next(unauthorized());

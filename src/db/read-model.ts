@@ -136,10 +136,12 @@ export interface UpdateChanges {
  * older than `base` (the caller waits for the workflow's write, or asks the workflow).
  * A client that is inside a transaction (the evidence lock) applies them within it.
  */
-export async function applyUpdateChanges(db: Pool | PoolClient, handoffId: string, update: UpdateChanges): Promise<ReadModelRow | undefined> {
+export async function applyUpdateChanges(db: Pool | PoolClient, handoffId: string, update: UpdateChanges, known?: ReadModelRow): Promise<ReadModelRow | undefined> {
   const decisions = fullDecisions(handoffId, update.decisions ?? []);
   for (let attempt = 1; ; attempt++) {
-    const stored = await readRow(db, handoffId);
+    // The row the caller read before the update (authorization) saves a read when the update built on it;
+    // should it have moved on since, the conditional write is not taken and the next round reads it.
+    const stored = attempt === 1 && known?.revision === update.base ? storedOf(known) : await readRow(db, handoffId);
     if (stored.revision >= update.revision || stored.revision !== update.base || !stored.doc) {
       // The audit rows are kept either way (each once): the update happened, whoever writes the row.
       await writeRow(db, handoffId, { expected: stored.revision, decisions, measurements: [] });
@@ -147,7 +149,7 @@ export async function applyUpdateChanges(db: Pool | PoolClient, handoffId: strin
     }
     const next = nextDoc(handoffId, stored.doc, update.changes, update.revision);
     if (await writeRow(db, handoffId, { expected: stored.revision, next: { doc: next, revision: update.revision }, decisions, measurements: [] })) {
-      return { state: next.state, owners: next.owners, revision: update.revision };
+      return { state: next.state, owners: next.owners, revision: update.revision, kickoffTarget: next.kickoffTarget };
     }
     if (attempt >= MAX_ATTEMPTS) return undefined;
   }
@@ -158,7 +160,8 @@ interface StoredRow {
   revision: number;
 }
 
-const rowOf = (stored: StoredRow): ReadModelRow => ({ state: stored.doc!.state, owners: stored.doc!.owners, revision: stored.revision });
+const rowOf = (stored: StoredRow): ReadModelRow => ({ state: stored.doc!.state, owners: stored.doc!.owners, revision: stored.revision, kickoffTarget: stored.doc!.kickoffTarget });
+const storedOf = (row: ReadModelRow): StoredRow => ({ doc: { state: row.state, owners: row.owners, kickoffTarget: row.kickoffTarget }, revision: row.revision });
 
 /** The stored row, read without a lock: the write after it is conditional on the revision it saw. */
 async function readRow(db: Pool | PoolClient, handoffId: string): Promise<StoredRow> {
@@ -362,15 +365,18 @@ export interface ReadModelRow {
   state: HandoffState;
   owners: ReadModelOwners;
   revision: number;
+  /** The kickoff date the row keeps beside the state (the state's own, when it has one). */
+  kickoffTarget?: string;
 }
 
 /** The handoff's row, or undefined while the workflow has not written it yet. */
 export async function readHandoff(pool: Pool | PoolClient, handoffId: string): Promise<ReadModelRow | undefined> {
-  const { rows } = await pool.query<{ state: HandoffState; owners: ReadModelOwners; revision: string }>(
-    'SELECT state, owners, revision FROM handoffs WHERE handoff_id = $1 AND state IS NOT NULL',
+  const { rows } = await pool.query<{ state: HandoffState; owners: ReadModelOwners; revision: string; kickoff_target: string | null }>(
+    `SELECT state, owners, revision, to_char(kickoff_target, 'YYYY-MM-DD') AS kickoff_target FROM handoffs WHERE handoff_id = $1 AND state IS NOT NULL`,
     [handoffId],
   );
-  return rows[0] && { state: rows[0].state, owners: rows[0].owners, revision: Number(rows[0].revision) };
+  const row = rows[0];
+  return row && { state: row.state, owners: row.owners, revision: Number(row.revision), kickoffTarget: row.state.kickoffTarget ?? row.kickoff_target ?? undefined };
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   stateQuery,
 } from '../../workflows/definitions';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { applyUpdateChanges, readHandoffAtLeast } from '../../db/read-model';
+import { applyUpdateChanges, readHandoffAtLeast, type ReadModelRow } from '../../db/read-model';
 import { anyOf, capacities, requireCapacity, viewers } from '../access';
 import { present } from '../present';
 import { claimRequestId } from '../request-ids';
@@ -40,6 +40,8 @@ export async function runUpdate<Arg>(
   arg: Arg & { requestId: string },
   /** A caller that already holds a connection (evidence, under its lock) reads the read model on it. */
   reader: Pool | PoolClient = deps.pool,
+  /** The row authorization read, if it came from the read model. */
+  known?: ReadModelRow,
 ): Promise<HandoffState> {
   const ack = (await callWorkflow(deps.client, handoffId, 'update', (handle) => handle.executeUpdate(update, { args: [arg], updateId: arg.requestId }))) as Partial<HandoffAck> | undefined;
   if (typeof ack?.revision === 'number' && typeof ack.base === 'number' && Array.isArray(ack.changes)) {
@@ -48,7 +50,7 @@ export async function runUpdate<Arg>(
     const changes = { revision: ack.revision, base: ack.base, changes: ack.changes, decisions };
     const deadline = Date.now() + BEHIND_WRITE_MS;
     for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
-      const row = await applyUpdateChanges(reader, handoffId, changes);
+      const row = await applyUpdateChanges(reader, handoffId, changes, wait === 2 ? known : undefined);
       if (row) return row.state;
       if (Date.now() + wait > deadline) break;
       await sleep(wait);
@@ -84,9 +86,9 @@ export const decideReviewItem = defineRoute({
   authorize: requireCapacity(viewers),
   responses: stateAnswer,
   errors: [404, 409],
-  async handler({ deps, req, actor, params, body, res }) {
+  async handler({ deps, req, actor, params, body, loaded, res }) {
     const { requestId } = await claimRequestId(deps, req, actor, body);
-    const state = await runUpdate(deps, params.id, decideReviewItemUpdate, { ...body, itemId: params.itemId, requestId, actor });
+    const state = await runUpdate(deps, params.id, decideReviewItemUpdate, { ...body, itemId: params.itemId, requestId, actor }, deps.pool, loaded.row);
     res.json(present(deps.config, state));
   },
 });
@@ -104,9 +106,9 @@ export const answerQuestion = defineRoute({
   authorize: requireCapacity(viewers),
   responses: stateAnswer,
   errors: [404, 409],
-  async handler({ deps, req, actor, params, body, res }) {
+  async handler({ deps, req, actor, params, body, loaded, res }) {
     const { requestId } = await claimRequestId(deps, req, actor, body);
-    const state = await runUpdate(deps, params.id, answerQuestionUpdate, { ...body, questionId: params.qid, requestId, actor });
+    const state = await runUpdate(deps, params.id, answerQuestionUpdate, { ...body, questionId: params.qid, requestId, actor }, deps.pool, loaded.row);
     res.json(present(deps.config, state));
   },
 });
@@ -125,9 +127,9 @@ export const signoff = defineRoute({
   authorize: requireCapacity(viewers),
   responses: stateAnswer,
   errors: [404, 409],
-  async handler({ deps, req, actor, params, body, res }) {
+  async handler({ deps, req, actor, params, body, loaded, res }) {
     const { requestId } = await claimRequestId(deps, req, actor, body);
-    const state = await runUpdate(deps, params.id, signoffUpdate, { ...body, requestId, actor });
+    const state = await runUpdate(deps, params.id, signoffUpdate, { ...body, requestId, actor }, deps.pool, loaded.row);
     res.json(present(deps.config, state));
   },
 });
@@ -146,9 +148,9 @@ export const returnForContext = defineRoute({
   authorize: requireCapacity(returners),
   responses: stateAnswer,
   errors: [404, 409],
-  async handler({ deps, req, actor, params, body, res }) {
+  async handler({ deps, req, actor, params, body, loaded, res }) {
     const { requestId } = await claimRequestId(deps, req, actor, body);
-    const state = await runUpdate(deps, params.id, returnForContextUpdate, { ...body, requestId, actor });
+    const state = await runUpdate(deps, params.id, returnForContextUpdate, { ...body, requestId, actor }, deps.pool, loaded.row);
     res.json(present(deps.config, state));
   },
 });
@@ -167,9 +169,9 @@ export const cancelHandoff = defineRoute({
   authorize: requireCapacity(cancellers),
   responses: stateAnswer,
   errors: [404, 409],
-  async handler({ deps, req, actor, params, body, res }) {
+  async handler({ deps, req, actor, params, body, loaded, res }) {
     const { requestId } = await claimRequestId(deps, req, actor, body);
-    const state = await runUpdate(deps, params.id, cancelUpdate, { ...body, requestId, actor });
+    const state = await runUpdate(deps, params.id, cancelUpdate, { ...body, requestId, actor }, deps.pool, loaded.row);
     res.json(present(deps.config, state));
   },
 });
@@ -188,9 +190,9 @@ export const milestoneStatus = defineRoute({
   authorize: requireCapacity(milestoneReporters),
   responses: stateAnswer,
   errors: [404, 409],
-  async handler({ deps, req, actor, params, body, res }) {
+  async handler({ deps, req, actor, params, body, loaded, res }) {
     const { requestId } = await claimRequestId(deps, req, actor, body);
-    const state = await runUpdate(deps, params.id, milestoneStatusUpdate, { ...body, requestId, actor });
+    const state = await runUpdate(deps, params.id, milestoneStatusUpdate, { ...body, requestId, actor }, deps.pool, loaded.row);
     res.json(present(deps.config, state));
   },
 });
