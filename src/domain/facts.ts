@@ -92,7 +92,7 @@ function datesIn(sentence: string, reference: string, calendarOnly: boolean): st
   const instant = Number.isNaN(Date.parse(reference)) ? new Date(0) : new Date(reference);
   // A holiday names a day ("live by Labor Day"); it is read here, and taken out so chrono does not
   // read "Black Friday" as next Friday.
-  const holidays = holidaysIn(sentence, instant);
+  const holidays = [...holidaysIn(sentence, instant), ...(calendarOnly ? [] : quartersIn(sentence, instant))];
   const text = holidays.length ? HOLIDAYS.reduce((t, [re]) => t.replace(new RegExp(re.source, 'gi'), ' '), sentence) : sentence;
   if (!(calendarOnly ? DATE_HINT : RELATIVE_HINT).test(text)) return holidays;
   const out: string[] = [...holidays];
@@ -111,6 +111,24 @@ const utc = (y: number, m: number, d: number): Date => new Date(Date.UTC(y, m, d
 const nthWeekday = (y: number, m: number, weekday: number, n: number): Date => utc(y, m, 1 + ((weekday - utc(y, m, 1).getUTCDay() + 7) % 7) + 7 * (n - 1));
 const thanksgiving = (y: number): Date => nthWeekday(y, 10, 4, 4);
 const lastMonday = (y: number, m: number): Date => { const d = nthWeekday(y, m, 1, 5); return d.getUTCMonth() === m ? d : nthWeekday(y, m, 1, 4); };
+
+// Quarters as deadlines ("wraps in Q2", "early next quarter"), which chrono does not read: the quarter's
+// last day (of its first month when "early"), the next such quarter on or after the reference date.
+const QUARTER = /\b(?:(early|mid|late|end of)\s+)?(?:(next|this) quarter|q([1-4])(?:\s+(20\d\d))?)\b/gi;
+
+function quartersIn(sentence: string, instant: Date): string[] {
+  const out: string[] = [];
+  const current = Math.floor(instant.getUTCMonth() / 3);
+  for (const m of sentence.matchAll(QUARTER)) {
+    let year = m[4] ? Number(m[4]) : instant.getUTCFullYear();
+    let q = m[3] ? Number(m[3]) - 1 : current + (m[2]?.toLowerCase() === 'next' ? 1 : 0);
+    if (!m[3] && q > 3) { q -= 4; year += 1; }
+    if (m[3] && !m[4] && q < current) year += 1;
+    const lastMonth = q * 3 + (m[1]?.toLowerCase() === 'early' ? 0 : 2);
+    out.push(utc(year, lastMonth + 1, 0).toISOString().slice(0, 10));
+  }
+  return out;
+}
 
 // Holidays as deadlines ("live ahead of Black Friday"), which chrono does not read: the next one on
 // or after the reference date.
@@ -139,7 +157,7 @@ function holidaysIn(sentence: string, instant: Date): string[] {
 }
 
 export type DateFact = 'go_live' | 'kickoff';
-const GO_LIVE = /\bgo[- ]?live\b|\blaunch(?:es|ing)?\b|\blive (?:by|on|date)\b|\bcut[- ]?over\b|\bin production by\b/i;
+const GO_LIVE = /\bgo(?:es)?[- ]?live\b|\blaunch(?:es|ing)?\b|\blive (?:by|on|date)\b|\bcut[- ]?over\b|\bin production by\b/i;
 const KICKOFF = /\bkick[- ]?off\b|\bproject start\b|\bstart date\b|\bservices (?:start|begin|commence)\b|\b(?:we|you|they) (?:can|will|could) (?:start|begin)\b/i;
 
 // A rehearsal of the go-live is not the go-live: "the week of 8/16 for a cutover rehearsal".

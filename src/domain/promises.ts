@@ -50,7 +50,7 @@ const FIELD_WANT = /^(?:expected|target|desired|requested|required|preferred)\s+
 const LATER_BELIEF = /\band (?:also )?(?:assumes?|expects?|believes?|thinks?|(?:is|are) (?:expecting|assuming|counting on|under the impression))\b/i;
 const PRONOUN_BELIEF = /^(?:they|we|she|he)\s+(?:also\s+)?(?:think|thinks|believe|believes|assume|assumes|expect|expects|are expecting|is expecting|(?:may|might) (?:also )?want|want|wants|need|needs|are counting on|is counting on)\b/i;
 
-const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|supported|compatible|tracks?|refresh\w*|re-?plans?|syncs?|meets?(?! (?:you|your|with|the team|everyone|up)\b)|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|live (?:on|by|in)|ready by|in production|is a yes|got you covered|consider it done|leave it with me|count on (?:us|me)|take care of|not a problem)\b/i;
+const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|supported|compatible|tracks?|refresh\w*|re-?plans?|syncs?|meets?(?! (?:you|your|with|the team|everyone|up)\b)|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|should be (?:live|ready|up and running|running|done|in place|available|working)|live (?:on|by|in)|ready by|in production|is a yes|got you covered|consider it done|leave it with me|count on (?:us|me)|take care of|not a problem)\b/i;
 // Words that leave ownership open: the sentence is a dependency finding, reported once there.
 const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\bwork (?:it|this|that) out\b|\btbd\b|\bto be (?:determined|decided|agreed|confirmed)\b|\bstill to be decided\b|\bnobody answered\b|\b(?:talk|think) about (?:that|it|this)\b|\bcheck with\b|\bget back to (?:you|them|her|him)\b|\blook into (?:that|it|this)\b|\bcome back (?:to|on) (?:that|it|this|you|them|her|him)\b/i;
 // A stated boundary: refused, excluded, or acknowledged as the buyer's side.
@@ -76,7 +76,21 @@ const ASSENT_START = /^(?:sure|yes|yeah|absolutely|of course|definitely|no probl
 const CONFIRMATION = /\b(?:to confirm|confirming|to recap|recap|as per|per the (?:order form|sow|contract)|(?:is |are )?in the (?:order form|sow|contract|agreement)|attaching|attached|what the (?:sow|contract|order form) (?:says|states)|happy to confirm)\b/i;
 const INCLUSION = /\b(?:is|are) (?:included|covered|standard|part of (?:the|this))\b|\b(?:package|order|sow|contract|subscription|plan) (?:covers|includes)\b/i;
 
-const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|(?:be|is|are) up|open(?:ed)? (?:to|for)|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin)\b/i;
+const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|(?:be|is|are) up|open(?:ed)? (?:to|for)|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin|aim(?:s|ing)? (?:for|at)|target(?:ed|ing)?|wraps?(?: up)?|wrapped|completed?)\b/i;
+// Time shapes TIMELINE leaves out: a range of weeks ("in 6-8 weeks", "4 to 6 weeks from data access"), a
+// duration after something the customer does ("two weeks after we get the data"), a quarter ("wraps in
+// Q2", "early next quarter") and a window of theirs ("during the shutdown").
+const COUNT = '(?:\\d+|a|an|one|two|three|four|five|six|seven|eight|ten|twelve)';
+const TIMELINE_MORE = new RegExp(
+  `\\b(?:in|within|takes?|about|around) ${COUNT}\\s*(?:-|\u2013|to|or)\\s*${COUNT} (?:business |working )?(?:days?|weeks?|months?)\\b` +
+  `|(?<!\\bfor )\\b${COUNT}(?:\\s*(?:-|\u2013|to|or)\\s*${COUNT})? (?:business |working )?(?:days?|weeks?|months?) (?:after|once|following|from) (?:we|you|they|the customer|your team|their team) (?:get|gets|have|has|receive|receives|send|sends|sign|signs|give|gives)\\b` +
+  `|\\b(?:in|by|before|during|early|mid|late|end of|within) (?:the )?(?:next quarter|this quarter|q[1-4]|(?:first|second|third|fourth) quarter)\\b` +
+  `|\\bduring (?:the|their|your|our) (?:[\\w-]+ ){0,2}(?:shut-?down|closure|break|holidays?|off-?season|downtime|maintenance window|freeze|outage|renovation)\\b`,
+  'i',
+);
+const isTimeline = (text: string): boolean => TIMELINE.test(text) || TIMELINE_MORE.test(text);
+// A vendor's bare answer with a time ("Ben: early next quarter, well before your March rush") commits to it.
+const TIME_ANSWER = /^(?:(?:probably|likely|realistically|easily|definitely|honestly)[,]?\s+)?(?:early|mid|late|end of|by|before|within|around|no later than|the (?:first|second|third|last) week of|next|in (?:\d|a |an |one|two|three|four|five|six|q[1-4]))\b/i;
 const TIMELINE = /\b(?:live|ready|(?:be|is|are) up|running|done|in place|available|launched|delivered|in production|open(?:ed)? (?:to|for) \w+)\b[^.;]{0,40}\b(?:before|by|in time for|ahead of|until|no later than)\b|\b(?:before|by|in time for|ahead of|until) (?:the )?(?:\w+ ){0,3}(?:meeting|deadline|launch|board|end of|quarter|q[1-4]|season|audit|holidays?|weekend|opening|open|thanksgiving|christmas|easter|new year|black friday|year[- ]end|eoy|eoq)\b|\b(?:ready|live|done|in place) for the (?:\w+ ){0,2}(?:meeting|board|launch|season|audit|opening)\b|\b(?:ready|live|done|in place|up and running|working|running) (?:for|in time for) (?:the |their |our |your )?(?:[\w'-]+ ){0,3}(?:day|week|meeting|launch|season|audit|opening|survey|inspection|event|shoot|kickoff|deadline|rush|peak|show|conference|one)\b|\b(?:\d+|a|one|two|three|four|five|six) sprints?\b|\bwithin (?:\d+|a|an|one|two|three|four|five|six|48|24|72) (?:business |working )?(?:hours?|days?|weeks?|months?)\b|\bin (?:\d+|a|one|two|three|four|five|six|eight|ten) (?:business |working )?(?:days?|weeks?|months?)\b|(?<!\bfor )\b(?:\d+|a|one|two|three|four|five|six|eight|ten) (?:business |working )?(?:days?|weeks?|months?|sprints?) (?:from|after|of) (?:the )?(?:kick-?off|signing|signature|contract|start|go-?live|data access)\b|\btakes? (?:\w+ ){0,2}(?:days?|weeks?|months?)\b|\b(?:days?|weeks?|months?) at (?:most|the latest)\b|\bby then\b|\bnext week\b/i;
 const SUPPORT = /\b24\/7\b|\b24x7\b|\bon[- ]?call\b|\bweekends?\b|\bsaturdays?\b|\bsundays?\b|\bovernight\b|\bpick up the phone\b|\bsupport calls?\b|\b(?:join|attend|sit in on|dial into)\b[^.;]{0,40}\b(?:meetings?|calls?|stand-?ups?|reviews?|huddles?|syncs?|committee)\b|\bafter[- ]hours\b|\bevenings?\b|\bnights?\b|\bdedicated\b|\bhypercare\b|\bresponse time\b|\bsla\b|\bphone support\b|\bpremium support\b|\bsupport (?:team|engineer|line|them|you|the|for|us)\b|\baround the clock\b|\bhand-?holding\b|\bcheck-?ins?\b|\bstand-?ups?\b|\bon[- ]?site\b|\bonsite\b|\bin[- ]person\b|\bslack channel\b|\bevery (?:monday|tuesday|wednesday|thursday|friday|week|day|morning|month|quarter)\b|\bweekly\b|\bdaily\b|\bretrain\w* every\b|\bnamed (?:support )?(?:analyst|engineer|contact)\b|\bturnaround\b|\bassigned to (?:you|them|your team|their team)\b/i;
 const SCOPE = /\b(?:add|adding|added|extra|additional|more|seats?|seat count|licen[cs]es|load(?:ed|ing)?|instead of|pull|extract|provide|deliver|take care of|convert|configure|create|write|own|throw (?:it |that )?in|at no (?:extra |additional )?(?:cost|charge)|no charge|free of charge|for free|set(?:ting)? up|build|migrate|scan|host|install|onboard|train|handle|cover|covers|covering|include[sd]?|run|do the)\b|\ball \d+\b/i;
@@ -235,7 +249,7 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   const before = clauses[i - 1]?.sentence === clause.sentence ? clauses[i - 1].text : undefined;
   const product = !narrated && productClaim(content, contract, before);
   const committed =
-    (reading.side === 'vendor' && (reading.mode === 'claim' || COMMITMENT.test(content) || product)) ||
+    (reading.side === 'vendor' && (reading.mode === 'claim' || COMMITMENT.test(content) || product || (TIME_ANSWER.test(content.trim()) && (isTimeline(content) || mentioned(clause, contract).length > 0)))) ||
     (reading.side === 'buyer' && RESTATEMENT.test(clause.text)) ||
     reading.mode === 'belief' ||
     BELIEF_ANYWHERE.test(clause.text);
@@ -253,7 +267,7 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   if (!committed && !wanted) return null;
   // The contract may name the deliverable word for word and still not its date: "the corrective action
   // workflows will be up before the inspection" (May 3) promises more than a June go-live.
-  const dated = TIMELINE.test(subject.text) || TIMELINE_DELIVERY.test(subject.text);
+  const dated = isTimeline(subject.text) || TIMELINE_DELIVERY.test(subject.text);
   const early = dated ? promisedDate(subject, events, contract) : undefined;
   const timed = early !== undefined && (!contract.goLive || early < contract.goLive.date);
   if (!conflict && !timed && backedByContract(subject.text, contract, CONFIRMATION.test(clause.sentence.text) || INCLUSION.test(content))) return null;
@@ -436,7 +450,8 @@ function refusedNext(clauses: Clause[], i: number, contract: ContractContext): b
 }
 
 function categoryOf(text: string, promisedBy: string | undefined, productPresent = false): PromiseCategory {
-  if (TIMELINE.test(text)) return 'timeline_commitment';
+  // "during the first quarter" beside a support word is when support runs, not a delivery date.
+  if (TIMELINE.test(text) || (TIMELINE_MORE.test(text) && !SUPPORT.test(text))) return 'timeline_commitment';
   // "the portal will also track volunteer shifts": something more than what was sold.
   if (ALSO_MORE.test(text)) return 'scope_promise';
   // "the forecast pulls in depletion data every night": what the product does, whatever it names,
