@@ -85,6 +85,7 @@ const TIMELINE_MORE = new RegExp(
   `\\b(?:in|within|takes?|about|around) ${COUNT}\\s*(?:-|\u2013|to|or)\\s*${COUNT} (?:business |working )?(?:days?|weeks?|months?)\\b` +
   `|(?<!\\bfor )\\b${COUNT}(?:\\s*(?:-|\u2013|to|or)\\s*${COUNT})? (?:business |working )?(?:days?|weeks?|months?) (?:after|once|following|from) (?:we|you|they|the customer|your team|their team) (?:get|gets|have|has|receive|receives|send|sends|sign|signs|give|gives)\\b` +
   `|\\b(?:in|by|before|during|early|mid|late|end of|within) (?:the )?(?:next quarter|this quarter|q[1-4]|(?:first|second|third|fourth) quarter)\\b` +
+  `|\\b${COUNT} (?:business |working )?(?:days?|weeks?|months?) post-?\\s?(?:kick-?off|signing|signature|contract|go-?live)\\b` +
   `|\\bduring (?:the|their|your|our) (?:[\\w-]+ ){0,2}(?:shut-?down|closure|break|holidays?|off-?season|downtime|maintenance window|freeze|outage|renovation)\\b`,
   'i',
 );
@@ -216,6 +217,7 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
   if (reading.mode === 'question' || (/\?\s*$/.test(clause.text) && !tagged)) return null;
   const content = tagged ? reading.content.replace(TAG_QUESTION, '') : reading.content;
   if (VAGUE_OWNER.test(clause.text) || PAID_OPTION.test(clause.text) || HEDGE.test(content)) return null;
+  if (DEFERRAL.test(content)) return null;
   if (GENERIC_OTHERS.test(content) || PAST_FACT.test(content) || SALES_ADMIN.test(content) || GREETING.test(content.trim()) || LETTER_FORMULA.test(clause.text)) return null;
   const own = OWN_SIDE.exec(content.trim());
   if (own && (/^their/i.test(own[0]) ? clause.sentence.author === 'vendor' : reading.side === 'buyer')) return null;
@@ -227,7 +229,7 @@ function promiseIn(clauses: Clause[], i: number, contract: ContractContext, even
 
   let subject: Clause = clause;
   let extra: Citation[] = [];
-  const empty = topicWords(content, contract).length === 0 || verdict !== null || BARE_ASSENT.test(content.trim());
+  const empty = topicWords(content, contract).length === 0 || verdict !== null || BARE_ASSENT.test(content.trim()) || THAT_WORKS.test(content.trim());
   if (reading.side === 'vendor' && empty) {
     // "Marco assured her it can", "Ben said no problem": the content is the request it answers, the
     // clause before it or, in a reply above a quoted message, the request quoted below.
@@ -370,6 +372,12 @@ function isRefusal(content: string, contract: ContractContext): boolean {
   if (negated === undefined) contract.negations.set(main, (negated = hasNegatedVerb(main)));
   return negated;
 }
+
+// Putting an answer off ("we'll know after discovery", "we'll have a better sense once the data is
+// mapped") promises nothing.
+const DEFERRAL = /^(?:we|i)(?:'ll| will) (?:know|see|have a (?:better|clearer) (?:sense|idea|view)|be able to say)\b[^.;]{0,40}\b(?:after|once|when|following)\b/i;
+// "told him that works": an assent whose only word is the verdict; what it assents to is the clause before.
+const THAT_WORKS = /^(?:(?:that|this|it)\s+)?(?:works|is (?:doable|fine|realistic|achievable))(?: for (?:us|them|me|him|her))?[.!]?$/i;
 
 // A negated auxiliary is a negated verb without asking compromise.
 const NEGATED_AUXILIARY = /\b(?:is|are|was|were|has|have|had|did|could|would|should)\s+not\b|\b(?:isn't|aren't|wasn't|weren't|hasn't|haven't|hadn't|didn't|couldn't|wouldn't|shouldn't)\b/i;

@@ -33,6 +33,8 @@ describe('timeline commitments', () => {
     ['Ben: by mid-December, well before your busy season.', 'call_notes'],
     ['We will deliver the Kronos export two weeks after we get the data.', 'email'],
     ['The dashboard should be up and running by the time their budget cycle starts.', 'email'],
+    ['Ben said the dashboard will be up 30 days post-signature.', 'call_notes'],
+    ['Dana is hoping for the dashboard two weeks after kickoff; Ben told her that works.', 'call_notes'],
   ] as const)('%s', (text, kind) => {
     expect(promisesIn(text, kind)).toEqual([expect.objectContaining({ category: 'timeline_commitment', statement: text })]);
   });
@@ -41,6 +43,7 @@ describe('timeline commitments', () => {
     'Ben said we cannot commit to a date for the dashboard yet.',
     'Dana asked if the dashboard could be live in Q4?',
     'Dana said their own budget cycle closes in Q4.',
+    "Ben said we'll know after discovery.",
   ])('not a promise: %s', (text) => {
     expect(promisesIn(text)).toEqual([]);
   });
