@@ -50,7 +50,7 @@ const FIELD_WANT = /^(?:expected|target|desired|requested|required|preferred)\s+
 const LATER_BELIEF = /\band (?:also )?(?:assumes?|expects?|believes?|thinks?|(?:is|are) (?:expecting|assuming|counting on|under the impression))\b/i;
 const PRONOUN_BELIEF = /^(?:they|we|she|he)\s+(?:also\s+)?(?:think|thinks|believe|believes|assume|assumes|expect|expects|are expecting|is expecting|(?:may|might) (?:also )?want|want|wants|need|needs|are counting on|is counting on)\b/i;
 
-const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|supported|compatible|tracks?|refresh\w*|re-?plans?|syncs?|meets?(?! (?:you|your|with|the team|everyone|up)\b)|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|should be (?:live|ready|up and running|running|done|in place|available|working)|live (?:on|by|in)|ready by|in production|is a yes|got you covered|consider it done|leave it with me|count on (?:us|me)|take care of|not a problem)\b/i;
+const COMMITMENT = /\b(?:will|'ll|can|could|would|shall|going to|guarantee\w*|promis\w*|assur\w*|commit\w*|offer\w*|happy to|glad to|definitely|includ\w*|covers?|covered|standard|built in|out of the box|works?|handles?|supports?|supported|compatible|tracks?|refresh\w*|re-?plans?|syncs?|meets?(?! (?:you|your|with|the team|everyone|up)\b)|satisf\w+|validated|accurate|easy|fine|throw (?:it |that )?in|no (?:extra |additional )?(?:cost|charge)|free of charge|go(?:es)?[- ]?live|be live|should be (?:live|ready|up and running|running|done|in place|available|working)|(?:are|am|'re|'m) (?:aiming (?:for|to)|targeting)|live (?:on|by|in)|ready by|in production|is a yes|got you covered|consider it done|leave it with me|count on (?:us|me)|take care of|not a problem)\b/i;
 // Words that leave ownership open: the sentence is a dependency finding, reported once there.
 const VAGUE_OWNER = /\btogether\b|\bjointly\b|\bsort(?:ed)? (?:\w+ ){0,3}out\b|\bfigure (?:\w+ ){0,2}out\b|\bwork (?:it|this|that) out\b|\btbd\b|\bto be (?:determined|decided|agreed|confirmed)\b|\bstill to be decided\b|\bnobody answered\b|\b(?:talk|think) about (?:that|it|this)\b|\bcheck with\b|\bget back to (?:you|them|her|him)\b|\blook into (?:that|it|this)\b|\bcome back (?:to|on) (?:that|it|this|you|them|her|him)\b/i;
 // A stated boundary: refused, excluded, or acknowledged as the buyer's side.
@@ -62,7 +62,7 @@ const HEDGE = /\b(?:usually|typically|normally|in general|historically)\b/i;
 // The seller on other customers ("most communities see charting time drop") or on the past ("it was
 // validated at two centers last year"): a reference, not a promise to this customer.
 const GENERIC_OTHERS = /^(?:that\s+)?(?:most|many|some|other|our other|all our|all of our)\s+(?:of (?:our|their|the) )?(?:\w+\s+)?(?:customers|clients|users|sites|communities|teams|studios|hospitals|practices|stores|companies|organi[sz]ations|\w+s)\s+(?:see|get|report|have|use|run|like|say|find|go|tend)\b/i;
-const PAST_FACT = /\b(?:was|were|had been|did)\b[^.;]*\b(?:last (?:year|month|quarter|week|spring|summer|fall|autumn|winter)|\d+ (?:years?|months?) ago|(?:a )?(?:few|couple of) (?:years|months) ago|in 20\d\d|previously|back in)\b/i;
+const PAST_FACT = /\b(?:was|were|had been|did|went|took)\b[^.;]*\b(?:last (?:year|month|quarter|week|spring|summer|fall|autumn|winter)|\d+ (?:years?|months?) ago|(?:a )?(?:few|couple of) (?:years|months) ago|in 20\d\d|previously|back in)\b/i;
 // A short verdict on what was just said ("that's tight", "that's a fair ask") carries no promise of
 // its own; an assent among them ("that's doable") answers the request before it.
 const VERDICT = /^(?:that|this|it)(?:'s|\s+is|\s+was|\s+sounds|\s+seems)\s+(?:a\s+)?(?:bit\s+|little\s+|very\s+|pretty\s+|quite\s+|really\s+|totally\s+)?([\w-]+)(?:\s+(?:ask|question|point|one))?[.!]?$/i;
@@ -76,7 +76,7 @@ const ASSENT_START = /^(?:sure|yes|yeah|absolutely|of course|definitely|no probl
 const CONFIRMATION = /\b(?:to confirm|confirming|to recap|recap|as per|per the (?:order form|sow|contract)|(?:is |are )?in the (?:order form|sow|contract|agreement)|attaching|attached|what the (?:sow|contract|order form) (?:says|states)|happy to confirm)\b/i;
 const INCLUSION = /\b(?:is|are) (?:included|covered|standard|part of (?:the|this))\b|\b(?:package|order|sow|contract|subscription|plan) (?:covers|includes)\b/i;
 
-const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|(?:be|is|are) up|open(?:ed)? (?:to|for)|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin|aim(?:s|ing)? (?:for|at)|target(?:ed|ing)?|wraps?(?: up)?|wrapped|completed?)\b/i;
+const TIMELINE_DELIVERY = /\b(?:live|ready|running|done|(?:be|is|are) up|open(?:ed)? (?:to|for)|delivered|launch\w*|up and running|working|shipped|finished|in place|onboarded|rolled out|in production|available|start|begin|aim(?:s|ing)? (?:for|at)|target(?:ed|ing)?|wraps?(?: up)?|wrapped|completed?|ships?|shipped|lands?)\b/i;
 // Time shapes TIMELINE leaves out: a range of weeks ("in 6-8 weeks", "4 to 6 weeks from data access"), a
 // duration after something the customer does ("two weeks after we get the data"), a quarter ("wraps in
 // Q2", "early next quarter") and a window of theirs ("during the shutdown").
@@ -85,7 +85,8 @@ const TIMELINE_MORE = new RegExp(
   `\\b(?:in|within|takes?|about|around) ${COUNT}\\s*(?:-|\u2013|to|or)\\s*${COUNT} (?:business |working )?(?:days?|weeks?|months?)\\b` +
   `|(?<!\\bfor )\\b${COUNT}(?:\\s*(?:-|\u2013|to|or)\\s*${COUNT})? (?:business |working )?(?:days?|weeks?|months?) (?:after|once|following|from) (?:we|you|they|the customer|your team|their team) (?:get|gets|have|has|receive|receives|send|sends|sign|signs|give|gives)\\b` +
   `|\\b(?:in|by|before|during|early|mid|late|end of|within) (?:the )?(?:next quarter|this quarter|q[1-4]|(?:first|second|third|fourth) quarter)\\b` +
-  `|\\b${COUNT} (?:business |working )?(?:days?|weeks?|months?) post-?\\s?(?:kick-?off|signing|signature|contract|go-?live)\\b` +
+  `|\\b${COUNT} (?:business |working )?(?:days?|weeks?|months?) (?:post-?\\s?|out from |past )(?:the )?(?:kick-?off|signing|signature|contract|go-?live)\\b` +
+  `|\\b(?:first thing|early|right) (?:in|after) (?:the )?new year\\b` +
   `|\\bduring (?:the|their|your|our) (?:[\\w-]+ ){0,2}(?:shut-?down|closure|break|holidays?|off-?season|downtime|maintenance window|freeze|outage|renovation)\\b`,
   'i',
 );
@@ -375,7 +376,7 @@ function isRefusal(content: string, contract: ContractContext): boolean {
 
 // Putting an answer off ("we'll know after discovery", "we'll have a better sense once the data is
 // mapped") promises nothing.
-const DEFERRAL = /^(?:we|i)(?:'ll| will) (?:know|see|have a (?:better|clearer) (?:sense|idea|view)|be able to say)\b[^.;]{0,40}\b(?:after|once|when|following)\b/i;
+const DEFERRAL = /^(?:we|i)(?:'ll| will| hope to| expect to| should| can)? (?:know|see|(?:have|give you|share|set) (?:a |the )?(?:(?:better|clearer) )?(?:sense|idea|view|date|dates|timeline|plan)|be able to say|confirm (?:the )?(?:date|dates|timing|timeline))\b[^.;]{0,40}\b(?:after|once|when|following)\b/i;
 // "told him that works": an assent whose only word is the verdict; what it assents to is the clause before.
 const THAT_WORKS = /^(?:(?:that|this|it)\s+)?(?:works|is (?:doable|fine|realistic|achievable))(?: for (?:us|them|me|him|her))?[.!]?$/i;
 

@@ -35,6 +35,9 @@ describe('timeline commitments', () => {
     ['The dashboard should be up and running by the time their budget cycle starts.', 'email'],
     ['Ben said the dashboard will be up 30 days post-signature.', 'call_notes'],
     ['Dana is hoping for the dashboard two weeks after kickoff; Ben told her that works.', 'call_notes'],
+    ['Ben said the dashboard ships two weeks out from signing.', 'call_notes'],
+    ['We are targeting December 5 for the Kronos export.', 'email'],
+    ['The dashboard will land the week after Thanksgiving.', 'email'],
   ] as const)('%s', (text, kind) => {
     expect(promisesIn(text, kind)).toEqual([expect.objectContaining({ category: 'timeline_commitment', statement: text })]);
   });
@@ -44,6 +47,8 @@ describe('timeline commitments', () => {
     'Dana asked if the dashboard could be live in Q4?',
     'Dana said their own budget cycle closes in Q4.',
     "Ben said we'll know after discovery.",
+    'Ben said we hope to have a date after discovery.',
+    'Ben said we went live with another clinic in three weeks last year.',
   ])('not a promise: %s', (text) => {
     expect(promisesIn(text)).toEqual([]);
   });
