@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import { bundleOwners } from '../db/bundles';
 import { readHandoff, type ReadModelOwners, type ReadModelRow } from '../db/read-model';
-import type { Owners } from '../domain/intake';
+import { ownerIds } from '../domain/initial-state';
 import type { Actor, HandoffState } from '../domain/review';
 import { stateQuery } from '../workflows/definitions';
 import { forbidden, notFound } from './problem';
@@ -28,13 +28,6 @@ export interface HandoffContext {
 export async function queryState(client: Client, handoffId: string): Promise<HandoffState> {
   return callWorkflow(client, handoffId, 'query', (handle) => handle.query(stateQuery));
 }
-
-const ownerIds = (owners: Owners): ReadModelOwners => ({
-  handoffOwner: owners.handoffOwner?.id,
-  sales: owners.sales?.id,
-  implementation: owners.implementation?.id,
-  escalation: owners.escalation?.id,
-});
 
 /** The handoff as the workflow answers it now, owners from its current bundle: for ops and for the fallback. */
 export async function loadFreshContext(client: Client, pool: Pool, handoffId: string): Promise<HandoffContext> {

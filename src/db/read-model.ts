@@ -182,6 +182,38 @@ function nextDoc(handoffId: string, doc: ReadModelDoc | undefined, changes: Chan
   return next;
 }
 
+// The statements every read-model writer shares: the handoff row's columns and how a newer write
+// replaces it, and the audit rows and measurements taken once each from a JSON array parameter.
+const ROW_COLUMNS = `handoff_id, deal_id, customer_name, stage, bundle_hash, packet_version, handoff_owner, sales_owner,
+  implementation_owner, escalation_owner, kickoff_target, assignees, owners, state, revision`;
+const UPSERT_ROW = `ON CONFLICT (handoff_id) DO UPDATE SET deal_id = EXCLUDED.deal_id, customer_name = EXCLUDED.customer_name,
+  stage = EXCLUDED.stage, bundle_hash = EXCLUDED.bundle_hash,
+  packet_version = COALESCE(EXCLUDED.packet_version, handoffs.packet_version),
+  handoff_owner = EXCLUDED.handoff_owner, sales_owner = EXCLUDED.sales_owner,
+  implementation_owner = EXCLUDED.implementation_owner, escalation_owner = EXCLUDED.escalation_owner,
+  kickoff_target = EXCLUDED.kickoff_target, assignees = EXCLUDED.assignees, owners = EXCLUDED.owners,
+  state = EXCLUDED.state, revision = EXCLUDED.revision, updated_at = now()`;
+const insertDecisionsFrom = (param: string) => `INSERT INTO review_decisions (request_id, handoff_id, item_id, kind, principal_id, decision, comment, packet_version)
+  SELECT "requestId", "handoffId", "itemId", kind, "principalId", decision, comment, "packetVersion"
+    FROM jsonb_to_recordset(${param}::jsonb) AS d("requestId" text, "handoffId" text, "itemId" text, kind text, "principalId" text, decision text, comment text, "packetVersion" integer)
+  ON CONFLICT (request_id) DO NOTHING`;
+const insertMeasurementsFrom = (param: string) => `INSERT INTO measurement_events (key, handoff_id, deal_id, kind, value, owner, detail, at)
+  SELECT key, "handoffId", "dealId", kind, value, owner, coalesce(detail, '{}'), at
+    FROM jsonb_to_recordset(${param}::jsonb) AS m(key text, "handoffId" text, "dealId" text, kind text, value double precision, owner text, detail jsonb, at timestamptz)
+  ON CONFLICT (key) DO NOTHING`;
+
+/** The values of ROW_COLUMNS for this document (all but the id null without one). */
+function rowValues(handoffId: string, doc: ReadModelDoc | undefined, revision: number | null, pending: PendingItem[]): unknown[] {
+  const state = doc?.state;
+  const owners = doc?.owners ?? {};
+  return [
+    handoffId, state?.dealId ?? null, state?.customerName ?? null, state?.stage ?? null, state?.bundleHash ?? null, state?.packet?.version ?? null,
+    owners.handoffOwner ?? null, owners.sales ?? null, owners.implementation ?? null, owners.escalation ?? null,
+    storableDate(doc?.kickoffTarget) ?? null, [...new Set(pending.map((p) => p.assignee))], JSON.stringify(owners),
+    state ? JSON.stringify(state) : null, revision,
+  ];
+}
+
 interface RowWrite {
   /** The revision the row was read at (-1: no row, or one without a revision): `next` is taken only over it. */
   expected: number;
@@ -200,8 +232,6 @@ async function writeRow(db: Pool | PoolClient, handoffId: string, write: RowWrit
   const { next, decisions, measurements } = write;
   if (!next && !decisions.length && !measurements.length) return false;
   const doc = next?.doc;
-  const state = doc?.state;
-  const owners = doc?.owners ?? {};
   // One row per key (the old DELETE-then-INSERT kept the first of duplicates, and so does this).
   const seen = new Set<string>();
   const firstOfEach = (doc ? pendingOf(doc) : []).filter((p) => {
@@ -210,27 +240,14 @@ async function writeRow(db: Pool | PoolClient, handoffId: string, write: RowWrit
   });
   const { rows } = await db.query<{ taken: number }>(
     `WITH decided AS (
-       INSERT INTO review_decisions (request_id, handoff_id, item_id, kind, principal_id, decision, comment, packet_version)
-       SELECT "requestId", "handoffId", "itemId", kind, "principalId", decision, comment, "packetVersion"
-         FROM jsonb_to_recordset($1::jsonb) AS d("requestId" text, "handoffId" text, "itemId" text, kind text, "principalId" text, decision text, comment text, "packetVersion" integer)
-       ON CONFLICT (request_id) DO NOTHING
+       ${insertDecisionsFrom('$1')}
      ), measured AS (
-       INSERT INTO measurement_events (key, handoff_id, deal_id, kind, value, owner, detail, at)
-       SELECT key, "handoffId", "dealId", kind, value, owner, coalesce(detail, '{}'), at
-         FROM jsonb_to_recordset($2::jsonb) AS m(key text, "handoffId" text, "dealId" text, kind text, value double precision, owner text, detail jsonb, at timestamptz)
-       ON CONFLICT (key) DO NOTHING
+       ${insertMeasurementsFrom('$2')}
      ), taken AS (
-       INSERT INTO handoffs (handoff_id, deal_id, customer_name, stage, bundle_hash, packet_version, handoff_owner, sales_owner,
-                             implementation_owner, escalation_owner, kickoff_target, assignees, owners, state, revision)
+       INSERT INTO handoffs (${ROW_COLUMNS})
        SELECT $3::text, $4::text, $5::text, $6::text, $7::text, $8::integer, $9::text, $10::text, $11::text, $12::text, $13::date, $14::text[], $15::jsonb, $16::jsonb, $17::bigint
         WHERE $16::jsonb IS NOT NULL
-       ON CONFLICT (handoff_id) DO UPDATE SET deal_id = EXCLUDED.deal_id, customer_name = EXCLUDED.customer_name,
-         stage = EXCLUDED.stage, bundle_hash = EXCLUDED.bundle_hash,
-         packet_version = COALESCE(EXCLUDED.packet_version, handoffs.packet_version),
-         handoff_owner = EXCLUDED.handoff_owner, sales_owner = EXCLUDED.sales_owner,
-         implementation_owner = EXCLUDED.implementation_owner, escalation_owner = EXCLUDED.escalation_owner,
-         kickoff_target = EXCLUDED.kickoff_target, assignees = EXCLUDED.assignees, owners = EXCLUDED.owners,
-         state = EXCLUDED.state, revision = EXCLUDED.revision, updated_at = now()
+       ${UPSERT_ROW}
        -- As read: -1 stands for no revision or no state (a row of the older projection) and the start's own row.
        WHERE CASE WHEN $18::bigint = -1 THEN handoffs.revision IS NULL OR handoffs.revision = -1 OR handoffs.state IS NULL
                   ELSE handoffs.revision = $18::bigint AND handoffs.state IS NOT NULL END
@@ -252,10 +269,7 @@ async function writeRow(db: Pool | PoolClient, handoffId: string, write: RowWrit
      SELECT count(*)::int AS taken FROM taken`,
     [
       JSON.stringify(decisions), JSON.stringify(measurements),
-      handoffId, state?.dealId ?? null, state?.customerName ?? null, state?.stage ?? null, state?.bundleHash ?? null, state?.packet?.version ?? null,
-      owners.handoffOwner ?? null, owners.sales ?? null, owners.implementation ?? null, owners.escalation ?? null,
-      storableDate(doc?.kickoffTarget) ?? null, [...new Set(firstOfEach.map((p) => p.assignee))], JSON.stringify(owners),
-      state ? JSON.stringify(state) : null, next?.revision ?? null, write.expected, JSON.stringify(firstOfEach),
+      ...rowValues(handoffId, doc, next?.revision ?? null, firstOfEach), write.expected, JSON.stringify(firstOfEach),
     ],
   );
   return rows[0].taken === 1;
@@ -280,10 +294,7 @@ async function inTransaction<T>(pool: Pool, work: (db: PoolClient) => Promise<T>
 async function insertDecisions(db: Pool | PoolClient, decisions: DecisionRecord[]): Promise<void> {
   if (!decisions.length) return;
   await db.query(
-    `INSERT INTO review_decisions (request_id, handoff_id, item_id, kind, principal_id, decision, comment, packet_version)
-     SELECT "requestId", "handoffId", "itemId", kind, "principalId", decision, comment, "packetVersion"
-       FROM jsonb_to_recordset($1::jsonb) AS d("requestId" text, "handoffId" text, "itemId" text, kind text, "principalId" text, decision text, comment text, "packetVersion" integer)
-     ON CONFLICT (request_id) DO NOTHING`,
+    `${insertDecisionsFrom('$1')}`,
     [JSON.stringify(decisions)],
   );
 }
@@ -291,10 +302,7 @@ async function insertDecisions(db: Pool | PoolClient, decisions: DecisionRecord[
 async function insertMeasurements(db: Pool | PoolClient, measurements: MeasurementEvent[]): Promise<void> {
   if (!measurements.length) return;
   await db.query(
-    `INSERT INTO measurement_events (key, handoff_id, deal_id, kind, value, owner, detail, at)
-     SELECT key, "handoffId", "dealId", kind, value, owner, coalesce(detail, '{}'), at
-       FROM jsonb_to_recordset($1::jsonb) AS m(key text, "handoffId" text, "dealId" text, kind text, value double precision, owner text, detail jsonb, at timestamptz)
-     ON CONFLICT (key) DO NOTHING`,
+    `${insertMeasurementsFrom('$1')}`,
     [JSON.stringify(measurements)],
   );
 }
@@ -311,26 +319,13 @@ const SEED_REVISION = -1;
 
 /** The handoff's row at `revision`, taken only over an older one. Answers whether it was taken. */
 async function storeRow(db: Pool | PoolClient, handoffId: string, doc: ReadModelDoc, revision: number, pending: PendingItem[]): Promise<boolean> {
-  const { state, owners } = doc;
-  const assignees = [...new Set(pending.map((p) => p.assignee))];
   const taken = await db.query(
-    `INSERT INTO handoffs (handoff_id, deal_id, customer_name, stage, bundle_hash, packet_version, handoff_owner, sales_owner,
-                           implementation_owner, escalation_owner, kickoff_target, assignees, owners, state, revision)
+    `INSERT INTO handoffs (${ROW_COLUMNS})
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
-     ON CONFLICT (handoff_id) DO UPDATE SET deal_id = EXCLUDED.deal_id, customer_name = EXCLUDED.customer_name,
-       stage = EXCLUDED.stage, bundle_hash = EXCLUDED.bundle_hash,
-       packet_version = COALESCE(EXCLUDED.packet_version, handoffs.packet_version),
-       handoff_owner = EXCLUDED.handoff_owner, sales_owner = EXCLUDED.sales_owner,
-       implementation_owner = EXCLUDED.implementation_owner, escalation_owner = EXCLUDED.escalation_owner,
-       kickoff_target = EXCLUDED.kickoff_target, assignees = EXCLUDED.assignees, owners = EXCLUDED.owners,
-       state = EXCLUDED.state, revision = EXCLUDED.revision, updated_at = now()
+     ${UPSERT_ROW}
      WHERE handoffs.revision IS NULL OR handoffs.revision < EXCLUDED.revision
      RETURNING 1`,
-    [
-      handoffId, state.dealId, state.customerName, state.stage, state.bundleHash, state.packet?.version ?? null,
-      owners.handoffOwner ?? null, owners.sales ?? null, owners.implementation ?? null, owners.escalation ?? null,
-      storableDate(doc.kickoffTarget) ?? null, assignees, JSON.stringify(owners), JSON.stringify(state), revision,
-    ],
+    rowValues(handoffId, doc, revision, pending),
   );
   return taken.rowCount === 1;
 }

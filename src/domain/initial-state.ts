@@ -22,7 +22,9 @@ export function initialHandoffState(input: Pick<HandoffInput, 'handoffId' | 'dea
   };
 }
 
+type Someone = { id: string } | null | undefined;
+
 /** The owners as the read model keeps them: ids only. */
-export function ownerIds(owners: HandoffInput['owners']): { handoffOwner?: string; sales?: string; implementation?: string; escalation?: string } {
+export function ownerIds(owners: { handoffOwner?: Someone; sales?: Someone; implementation?: Someone; escalation?: Someone }): { handoffOwner?: string; sales?: string; implementation?: string; escalation?: string } {
   return { handoffOwner: owners.handoffOwner?.id, sales: owners.sales?.id, implementation: owners.implementation?.id, escalation: owners.escalation?.id };
 }

@@ -757,7 +757,7 @@ export async function implementationHandoff(input: HandoffInput, resume?: Handof
     const progress = {
       handoffId: state.handoffId, revision: state.revision!, state, dealId: state.dealId,
       customerName: state.customerName, kickoffTarget: state.kickoffTarget ?? input.kickoffTarget,
-      owners: { handoffOwner: owners.handoffOwner?.id, sales: owners.sales?.id, implementation: owners.implementation?.id, escalation: owners.escalation?.id },
+      owners: ownerIds(owners),
       pending: pendingItems(state, owners),
       decisions: auditQueue.splice(0),
       measurements: measurementQueue.splice(0),

@@ -49,8 +49,9 @@ export async function runUpdate<Arg>(
     const decisions = (ack.audit ?? []).map((row) => ({ ...row, requestId: arg.requestId, principalId, packetVersion: ack.packetVersion }));
     const changes = { revision: ack.revision, base: ack.base, changes: ack.changes, decisions };
     const deadline = Date.now() + BEHIND_WRITE_MS;
-    for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
-      const row = await applyUpdateChanges(reader, handoffId, changes, wait === 2 ? known : undefined);
+    // The row authorization read serves the first try only; later tries wait for a newer one.
+    for (let wait = 2, onRow = known; ; wait = Math.min(wait * 2, 50), onRow = undefined) {
+      const row = await applyUpdateChanges(reader, handoffId, changes, onRow);
       if (row) return row.state;
       if (Date.now() + wait > deadline) break;
       await sleep(wait);
