@@ -132,3 +132,17 @@ export function cpuBetween(before: Record<string, number>, after: Record<string,
   const parts = new Set([...Object.keys(before), ...Object.keys(after)]);
   return Object.fromEntries([...parts].map((part) => [part, (after[part] ?? 0) - (before[part] ?? 0)]));
 }
+
+/** `npx tsx bench/<name>.ts [--quick]`: one bench alone, its figures printed as `npm run bench` prints them. */
+export function runAlone(bench: (options: { quick: boolean }) => Promise<{ name: string; figures: Record<string, number> }>, width: number): void {
+  bench({ quick: process.argv.includes('--quick') }).then(
+    ({ name, figures }) => {
+      console.log(name);
+      for (const [figure, value] of Object.entries(figures)) console.log(`  ${figure.padEnd(width)} ${value}`);
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

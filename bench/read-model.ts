@@ -1,3 +1,4 @@
+import { runAlone } from './processes';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,15 +125,4 @@ export async function benchReadModel(options: { quick?: boolean } = {}): Promise
   }
 }
 
-if (require.main === module) {
-  benchReadModel({ quick: process.argv.includes('--quick') }).then(
-    ({ name, figures }) => {
-      console.log(name);
-      for (const [figure, value] of Object.entries(figures)) console.log(`  ${figure.padEnd(36)} ${value}`);
-    },
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAlone(benchReadModel, 36);

@@ -1,3 +1,4 @@
+import { runAlone } from './processes';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -185,15 +186,4 @@ export async function benchWeb(options: { quick?: boolean } = {}): Promise<{ nam
   }
 }
 
-if (require.main === module) {
-  benchWeb({ quick: process.argv.includes('--quick') }).then(
-    ({ name, figures }) => {
-      console.log(name);
-      for (const [figure, value] of Object.entries(figures)) console.log(`  ${figure.padEnd(44)} ${value}`);
-    },
-    (err) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAlone(benchWeb, 44);
