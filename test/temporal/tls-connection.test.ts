@@ -109,7 +109,9 @@ describe('mTLS to Temporal', () => {
     await expect(NativeConnection.connect(temporalConnectionOptions(stranger))).rejects.toThrow(/transport error/);
     const serverAuthOnly = loadConfig({ ...mtlsEnv(), TEMPORAL_TLS_CERT: '', TEMPORAL_TLS_KEY: '' });
     expect(temporalConnectionOptions(serverAuthOnly).tls?.clientCertPair).toBeUndefined();
-    await expect(NativeConnection.connect(temporalConnectionOptions(serverAuthOnly))).rejects.toThrow(/CertificateRequired/);
+    // TLS 1.3 ends the handshake before the server checks for a client certificate: the client reads either the
+    // server's CertificateRequired alert or, when the listener closes first, the connection closing (CI saw both).
+    await expect(NativeConnection.connect(temporalConnectionOptions(serverAuthOnly))).rejects.toThrow(/CertificateRequired|connection closed/);
     expect(accepted).not.toContain('stranger');
   });
 
